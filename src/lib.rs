@@ -151,10 +151,9 @@
 //! it is not the code's.
 //!
 //! ```text
-//! floor 11  cmds        -> analyze, audit, cli, credentials, discovery, doctor, error, export,
+//! floor 10  cmds        -> analyze, audit, cli, credentials, discovery, doctor, error, export,
 //!                          fleet, knowledge, metrics, model, net, notify, probe, push, record,
 //!                          sanitize, scan, serve, store, watch
-//! floor 10  cli         -> doctor, error, export, model, notify, push, scan, watch
 //! floor 9   doctor      -> discovery, error, model, net, notify, probe, record, sanitize, store
 //!           fleet       -> probe, record, scan, store
 //!           serve       -> analyze, credentials, error, export, http_server, knowledge, metrics,
@@ -170,6 +169,7 @@
 //!           discovery   -> analyze, error, knowledge, model, net, proto, registry
 //!           preview     -> analyze, credentials, error, model, net, store
 //! floor 4   analyze     -> credentials, detect, error, knowledge, model, net, proto, timing
+//!           cli         -> error, model, push
 //!           metrics     -> http_server, notify, sanitize, store
 //! floor 3   detect      -> error, knowledge, model, net, proto
 //!           notify      -> error, model, net, sanitize, store

@@ -17,7 +17,7 @@ pub mod config;
 mod process;
 mod setting_args;
 
-pub use config::{CONFIG, ConfigFile, config_file, read_config_file};
+pub use config::{CONFIG, ConfigFile, read_config_file};
 pub use process::{Process, invalid};
 pub use setting_args::{SettingArgs, SettingList};
 

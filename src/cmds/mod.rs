@@ -134,6 +134,23 @@ pub enum Command {
     Push(Box<push::PushArgs>),
 }
 
+/// The settings the config file holds, handed to the door's reader by the commands that read it:
+/// at its top level the scan's and its report's ([`scan::FILE`]), in its `watch:` section
+/// watch's and the sinks' ([`watch::FILE`]).
+pub struct FileKeys;
+
+impl crate::cli::config::Keys for FileKeys {
+    const TOP: &'static [&'static [&'static dyn crate::model::setting::Declared]] = scan::FILE;
+    const WATCH: &'static [&'static [&'static dyn crate::model::setting::Declared]] = watch::FILE;
+}
+
+/// The config file `path` names (none: every key unset), read once with the commands' keys.
+pub fn config_file(
+    path: Option<&std::path::Path>,
+) -> Result<crate::cli::config::FileValues, Error> {
+    crate::cli::config::config_file::<FileKeys>(path)
+}
+
 /// Run the command `cli` names; its exit code, or its error as one line on stderr and exit 2.
 pub fn run(cli: &Cli) -> ExitCode {
     let result = match &cli.command {

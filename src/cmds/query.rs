@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::inventory::DbArgs;
-use crate::cli::config_file;
+use crate::cmds::config_file;
 use crate::error::{Error, exit};
 use crate::model::environment::Environment;
 use crate::model::when::parse_since;

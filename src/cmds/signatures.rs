@@ -24,7 +24,7 @@ pub struct SignaturesArgs {
 }
 
 pub(super) fn run(args: &SignaturesArgs, env: &Environment) -> Result<u8, CommandError> {
-    let file = crate::cli::config_file(args.config.path()?.as_deref())?;
+    let file = super::config_file(args.config.path()?.as_deref())?;
     let own = args.settings.resolve(&file.settings)?;
     let given = own.get(&knowledge::listing::SIGNATURES);
     let (kind, format) = (

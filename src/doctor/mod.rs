@@ -150,12 +150,15 @@ impl Report {
 
 /// How the entrance reads a config file, handed down: the keys it knows and what a text says, as
 /// a scan reads it. Doctor judges the file; the file's shape and the settings it resolves into
-/// are the entrance's (`cli::config`, `cli::settings`).
+/// are the entrance's (`cli::config`, the commands' rooms).
 pub struct FileReader {
     /// The keys the file's top level knows (its fields, the formats' options, the scan
     /// settings'), and its `watch:` section's (the sinks' options among them).
     pub keys: Vec<&'static str>,
     pub watch_keys: Vec<&'static str>,
+    /// A key the file does not know, named as the reader names it ("`prots` (did you mean
+    /// `ports`?)"), at the top level or (`true`) in `watch:`.
+    pub misspelt: fn(&str, bool) -> String,
     /// The file's text (`None`: no file, every key unset) read as a scan reads it, at its path.
     pub read: ReadFile,
 }

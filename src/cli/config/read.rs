@@ -28,17 +28,17 @@ pub static CONFIG: crate::model::setting::Setting<Option<PathBuf>> =
 
 /// The config file `--config` names, read (no file: every key unset). A command calls this once
 /// and resolves all its settings from what it returns.
-pub fn config_file(path: Option<&Path>) -> Result<FileValues, Error> {
-    Ok(path.map(load).transpose()?.unwrap_or_default())
+pub fn config_file<K: super::Keys>(path: Option<&Path>) -> Result<FileValues, Error> {
+    Ok(path.map(load::<K>).transpose()?.unwrap_or_default())
 }
 
 /// The config file at `path`, read and parsed.
-pub fn load(path: &Path) -> Result<FileValues, Error> {
+pub fn load<K: super::Keys>(path: &Path) -> Result<FileValues, Error> {
     let text = read_config_file(path).map_err(|source| Error::ReadFile {
         path: path.to_path_buf(),
         source,
     })?;
-    FileValues::parse(&text, path)
+    FileValues::parse::<K>(&text, path)
 }
 
 /// The config file's text. Every read of it goes through here and is logged (debug, target

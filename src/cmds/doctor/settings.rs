@@ -47,11 +47,12 @@ pub fn file_reader(
     inventory: impl Fn(&FileValues) -> Result<Option<Inventory>, Error> + 'static,
 ) -> FileReader {
     FileReader {
-        keys: crate::cli::config::keys(),
-        watch_keys: crate::cli::config::watch_keys(),
+        keys: crate::cli::config::keys::<crate::cmds::FileKeys>(),
+        watch_keys: crate::cli::config::watch_keys::<crate::cmds::FileKeys>(),
+        misspelt: crate::cli::config::misspelt::<crate::cmds::FileKeys>,
         read: Box::new(move |text: Option<(&str, &Path)>| {
             let file = match text {
-                Some((text, path)) => FileValues::parse(text, path)?,
+                Some((text, path)) => FileValues::parse::<crate::cmds::FileKeys>(text, path)?,
                 None => FileValues::default(),
             };
             // The `watch:` section's values, each its default where not given.

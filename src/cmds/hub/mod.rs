@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::config::FileValues;
-use crate::cli::config_file;
+use crate::cmds::config_file;
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::record::CommandError;

@@ -3,7 +3,7 @@
 //! and verified, 1 when something was refused or did not verify, 2 when the tool could not be
 //! reached or the inventory not read.
 
-use crate::cli::config_file;
+use crate::cmds::config_file;
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::push::{Outcome, PushError, Settings, Target, render};

@@ -100,3 +100,14 @@ impl crate::cli::SettingList for FormatOptions {
 /// The format options given on the command line (or by their variables), resolved with the
 /// config file's keys.
 pub type FormatOptionArgs = crate::cli::SettingArgs<FormatOptions>;
+
+/// What the config file's top level holds ([`crate::cli::config::Keys::TOP`]): the formats'
+/// options, the scan's settings, the report's, the file's own lists and the keys other lists'
+/// flags give ([`crate::scan::settings::FILE`]), and `--color`.
+pub const FILE: &[&[&dyn crate::model::setting::Declared]] = &[
+    crate::export::options::OPTIONS,
+    crate::scan::settings::SCAN,
+    crate::scan::output::SETTINGS,
+    crate::scan::settings::FILE,
+    &[&crate::cli::COLOR],
+];

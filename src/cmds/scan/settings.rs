@@ -208,7 +208,7 @@ pub fn load_scan_config(
         .config
         .path()?
         .as_deref()
-        .map(crate::cli::config::load)
+        .map(crate::cli::config::load::<crate::cmds::FileKeys>)
         .transpose()?
         .unwrap_or_default();
     let cfg = resolve_scan_config_with_password(args, &file, process, password)
@@ -348,7 +348,8 @@ mod tests {
         let ip: std::net::IpAddr = "198.18.0.9".parse().unwrap();
         let known =
             || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
-        let file = FileValues::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>("fresh: true\n", Path::new("c.yaml"))
+            .unwrap();
         let fresh = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(fresh.settings.get(&crate::analyze::context::FRESH));
         assert!(crate::scan::plan::remembered(&fresh, known()).is_empty());
@@ -372,7 +373,7 @@ mod tests {
         let crate::cmds::Command::Scan(args) = cli.command else {
             unreachable!()
         };
-        let file = FileValues::parse(yaml, Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(yaml, Path::new("c.yaml")).unwrap();
         resolve_scan_config(&args, &file, &Process::default())
     }
 
@@ -443,7 +444,11 @@ mod tests {
         ] {
             assert!(parse_csv_delimiter(bad).is_err(), "{bad:?}");
         }
-        let file = FileValues::parse("csv_delimiter: \";\"\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "csv_delimiter: \";\"\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(csv_delimiter(&c), b';');
         let args = ScanArgs {
@@ -458,7 +463,11 @@ mod tests {
             b'\t',
             "flag over file"
         );
-        let file = FileValues::parse("csv_delimiter: \"::\"\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "csv_delimiter: \"::\"\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let e = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("csv_delimiter"), "{e}");
     }
@@ -480,7 +489,7 @@ mod tests {
 
     #[test]
     fn precedence_flag_over_file_over_default() {
-        let file = FileValues::parse(
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
             "ports: [554, 8554]\ntimeout: 5s\nconnect_timeout: 0.5\nretries: 3\nformat: csv\n",
             Path::new("x.yaml"),
         )
@@ -519,12 +528,19 @@ mod tests {
             ("mediamtx", Format::Mediamtx),
             ("ha-sheet", Format::HaSheet),
         ] {
-            let file =
-                FileValues::parse(&format!("format: {text}\n"), Path::new("c.yaml")).unwrap();
+            let file = FileValues::parse::<crate::cmds::FileKeys>(
+                &format!("format: {text}\n"),
+                Path::new("c.yaml"),
+            )
+            .unwrap();
             let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
             assert_eq!(c.format, want, "{text}");
         }
-        let file = FileValues::parse("frigate_restream: true\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "frigate_restream: true\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(frigate_restream(&c));
         let args = ScanArgs {
@@ -540,20 +556,28 @@ mod tests {
 
     #[test]
     fn bad_yaml_names_the_file_and_the_problem() {
-        let e = FileValues::parse("prots: [554]\n", Path::new("cams.yaml")).unwrap_err();
+        let e =
+            FileValues::parse::<crate::cmds::FileKeys>("prots: [554]\n", Path::new("cams.yaml"))
+                .unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("cams.yaml") && msg.contains("prots"), "{msg}");
-        let e = FileValues::parse("ports: [554\n", Path::new("c.yaml")).unwrap_err();
+        let e = FileValues::parse::<crate::cmds::FileKeys>("ports: [554\n", Path::new("c.yaml"))
+            .unwrap_err();
         assert!(e.to_string().starts_with("invalid config file c.yaml"));
-        let file = FileValues::parse("timeout: soon\n", Path::new("c.yaml")).unwrap();
+        let file =
+            FileValues::parse::<crate::cmds::FileKeys>("timeout: soon\n", Path::new("c.yaml"))
+                .unwrap();
         let e = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
 
     #[test]
     fn signature_files_from_the_flag_else_the_file() {
-        let file =
-            FileValues::parse("signatures: [site.yaml, more.yaml]\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "signatures: [site.yaml, more.yaml]\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             c.signatures,
@@ -574,8 +598,11 @@ mod tests {
 
     #[test]
     fn stun_ports_are_probed_over_tcp_too() {
-        let file =
-            FileValues::parse("ports: [554, 3478]\nstun_ports: []\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "ports: [554, 3478]\nstun_ports: []\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         let stun = |c: &ScanConfig| c.settings.get(&crate::analyze::webrtc::STUN_PORTS);
         assert!(stun(&c).is_empty());
@@ -590,7 +617,11 @@ mod tests {
         let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(stun(&c), [3478, 19302, 5349, 5350]);
         assert_eq!(c.ports, [554, 3478, 19302, 5349, 5350], "added once each");
-        let file = FileValues::parse("stun_ports: \"19302\"\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "stun_ports: \"19302\"\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(stun(&c), [19302]);
         assert!(c.ports.ends_with(&[19302]));
@@ -608,7 +639,9 @@ mod tests {
     fn inventory_database_from_flag_env_file_or_default() {
         // The place as `--db` gave it (the type tells a file from a server).
         let db = |c: &ScanConfig| c.db.as_ref().map(|i| i.at.as_path().to_path_buf());
-        let file = FileValues::parse("db: /srv/site.db\n", Path::new("c.yaml")).unwrap();
+        let file =
+            FileValues::parse::<crate::cmds::FileKeys>("db: /srv/site.db\n", Path::new("c.yaml"))
+                .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             db(&c),
@@ -714,7 +747,7 @@ mod tests {
     #[test]
     fn example_config_matches_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
-        let file = crate::cli::config::load(&path).unwrap();
+        let file = crate::cli::config::load::<crate::cmds::FileKeys>(&path).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(c, ScanConfig::default());
         // And it names every key the file format knows, so it documents them all.

@@ -3,7 +3,8 @@
 //! the served inventory's site) and the watcher in this process; one read of the config file.
 
 use super::ServeArgs;
-use crate::cli::{Process, config_file};
+use crate::cli::Process;
+use crate::cmds::config_file;
 use crate::cmds::scan::{FindArgs, ScanArgs, ScanOutputArgs, ScanSettingArgs, resolve_scan_config};
 use crate::cmds::watch::WatchArgs;
 use crate::record::CommandError;

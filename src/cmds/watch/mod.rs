@@ -39,6 +39,11 @@ pub struct WatchArgs {
     pub sinks: crate::cli::SettingArgs<Sinks>,
 }
 
+/// What the config file's `watch:` section holds ([`crate::cli::config::Keys::WATCH`]): watch's
+/// own settings and the sinks'.
+pub const FILE: &[&[&dyn crate::model::setting::Declared]] =
+    &[crate::watch::settings::SECTION, crate::notify::SETTINGS];
+
 pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
     let process = cli.process();
     // Asked once: a reload reads the files again, never the terminal.

@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn the_example_config_gives_the_defaults_and_flags_override_it() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
-        let file = crate::cli::config::load(&path).unwrap();
+        let file = crate::cli::config::load::<crate::cmds::FileKeys>(&path).unwrap();
         let wf = file.watch;
         let w = WatchConfig::resolve(&WatchArgs::default(), &wf, &Default::default()).unwrap();
         assert!(matches!(w.schedule, Schedule::Every(d) if d == DEFAULT_EVERY));
@@ -162,7 +162,9 @@ mod tests {
             ),
         )
         .unwrap();
-        let wf = crate::cli::config::load(&config).unwrap().watch;
+        let wf = crate::cli::config::load::<crate::cmds::FileKeys>(&config)
+            .unwrap()
+            .watch;
         let options = |a: &WatchArgs| {
             SinkOptions::new(
                 WatchConfig::resolve(a, &wf, &Default::default())
