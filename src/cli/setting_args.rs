@@ -121,7 +121,7 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
             .map_or(d.help(), |(_, line)| *line);
         let mut arg = Arg::new(d.key())
             .long(d.flag().trim_start_matches('-'))
-            .help(crate::push::tools::expand_help(line).into_owned())
+            .help(expand_help(line))
             .required(taken.required.contains(&d.key()))
             .global(taken.global);
         if let Some((_, bare)) = taken.bare.iter().find(|(key, _)| *key == d.key()) {
@@ -159,6 +159,12 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
             arg.value_name(d.value_name())
         })
     })
+}
+
+/// A help line with its lists written out from their registrations: the push tools'
+/// ([`crate::push::tools::expand_help`]) and the sinks' ([`crate::notify::expand_help`]).
+pub fn expand_help(line: &str) -> String {
+    crate::notify::expand_help(&crate::push::tools::expand_help(line)).into_owned()
 }
 
 pub(super) fn is_switch(d: &dyn Declared) -> bool {

@@ -115,10 +115,9 @@ pub static FORMAT: crate::model::setting::Setting<DoctorFormat> =
 pub static FORMATS: &[&dyn crate::model::setting::Declared] = &[&FORMAT];
 
 /// `camscan doctor --notify`'s help line (the setting is watch's, [`crate::notify::NOTIFY`]): the
-/// sinks' forms as their registrations spell them (a test holds it to them).
+/// sinks' forms written out from their registrations (`notify::expand_help`).
 pub const NOTIFY_HELP: &str = "Sinks to check besides the config file's `watch: notify:` (as \
-                               `camscan watch --notify`: `stdout`, `webhook=URL`, \
-                               `exec=COMMAND`, `mqtt=mqtt://HOST[:PORT]/TOPIC`). Repeatable";
+                               `camscan watch --notify`: {sinks}). Repeatable";
 
 /// The whole report: `-f json` prints exactly this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,11 +273,11 @@ pub fn write_table(
 mod tests {
     use super::*;
 
-    /// `--notify`'s help names every sink's form, as the registrations spell them.
+    /// `--notify`'s help names every sink's form, written out from the registrations.
     #[test]
     fn the_notify_help_names_every_sink() {
         assert_eq!(
-            super::NOTIFY_HELP,
+            crate::notify::expand_help(super::NOTIFY_HELP),
             format!(
                 "Sinks to check besides the config file's `watch: notify:` (as `camscan watch \
                  --notify`: {}). Repeatable",
