@@ -13,13 +13,13 @@ pub use crate::model::environment::ColorChoice;
 use crate::model::setting::Repeat;
 
 mod choices;
-pub mod config;
+pub mod file;
 mod process;
 mod setting_args;
 
-pub use config::{CONFIG, ConfigFile, read_config_file};
+pub use file::{CONFIG, ConfigFile, read_config_file};
 pub use process::{Process, invalid};
-pub use setting_args::{SettingArgs, SettingList};
+pub use setting_args::{SettingArgs, SettingList, expand_help};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::cli::config::FileValues;
+use crate::cli::file::FileValues;
 use crate::error::Error;
 use crate::model::environment::Environment;
 use crate::record::CommandError;

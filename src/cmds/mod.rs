@@ -1,19 +1,21 @@
-//! The command layer: one module per subcommand, each taking its parsed arguments
-//! ([`crate::cli`]) and returning the exit code, as moonfire-nvr's `cmds/<subcommand>`.
+//! The command layer: one room per command, as moonfire-nvr's `cmds/<subcommand>` and cargo's
+//! `commands/<cmd>.rs`: `cmds/<cmd>.rs`, or `cmds/<cmd>/` when large, holds the command's
+//! arguments (its lists of declared settings, made flags by the door's adapter,
+//! [`crate::cli::SettingArgs`]), their resolution once into typed settings (the arguments, their
+//! variables and the config file, read once) and its `run`, which returns the exit code. Adding a
+//! command is its room and its line in [`Command`] (and its arm in [`run`]).
 //!
-//! A command module is a shell around the layers below it: it resolves its settings once
-//! ([`crate::cli::settings`]: the arguments and the config file, read once, into typed settings;
-//! `cli::settings::scan::load_scan_config` for every command that scans), installs the knowledge
-//! files, builds the runtime and calls the pipeline ([`crate::scan`]), the inventory
+//! A room is a shell around the layers below it: it resolves its settings, installs the
+//! knowledge files, builds the runtime and calls the pipeline ([`crate::scan`]), the inventory
 //! ([`crate::record`], [`crate::store`]) or a long-running part ([`crate::watch`],
 //! [`crate::serve`], [`crate::doctor`]). Those parts are siblings that name none of each other:
 //! what runs together is composed here (`serve`'s watcher and the fleet's agent beside `watch` or
-//! `serve`, in `serve.rs`, `watch.rs` and `agent.rs`). Nothing below names this module
-//! (`scripts/module-cycles` checks); `main` calls [`run`] and is the only place that exits.
-//!
-//! The arguments stay in [`crate::cli`], one file per command's: the settings resolve from them
-//! there, and the clap definitions are the single source of `--help`, `camscan man` and the CLI
-//! reference. Nothing below this module and `cli` names an argument type.
+//! `serve`, in `serve/`, `watch/` and `agent.rs`). What rooms share has a room of its own:
+//! `inventory` (where the inventory is), `scan` (what every command that scans resolves),
+//! `query` (what the inventory's readers share). Nothing below names this module
+//! (`scripts/module-cycles` checks); `main` calls [`run`] and is the only place that exits. The
+//! clap definitions made here are the single source of `--help`, `camscan man` and the CLI
+//! reference ([`reference`]).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -128,8 +130,8 @@ pub enum Command {
     /// Push the inventory's cameras into a running tool ([`push::ABOUT`], its tools written out
     /// from the push tool registry).
     #[command(
-        about = crate::push::tools::expand_help(push::ABOUT).into_owned(),
-        long_about = crate::push::tools::expand_help(push::ABOUT).into_owned()
+        about = crate::cli::expand_help(push::ABOUT),
+        long_about = crate::cli::expand_help(push::ABOUT)
     )]
     Push(Box<push::PushArgs>),
 }
@@ -139,16 +141,14 @@ pub enum Command {
 /// watch's and the sinks' ([`watch::FILE`]).
 pub struct FileKeys;
 
-impl crate::cli::config::Keys for FileKeys {
+impl crate::cli::file::Keys for FileKeys {
     const TOP: &'static [&'static [&'static dyn crate::model::setting::Declared]] = scan::FILE;
     const WATCH: &'static [&'static [&'static dyn crate::model::setting::Declared]] = watch::FILE;
 }
 
 /// The config file `path` names (none: every key unset), read once with the commands' keys.
-pub fn config_file(
-    path: Option<&std::path::Path>,
-) -> Result<crate::cli::config::FileValues, Error> {
-    crate::cli::config::config_file::<FileKeys>(path)
+pub fn config_file(path: Option<&std::path::Path>) -> Result<crate::cli::file::FileValues, Error> {
+    crate::cli::file::config_file::<FileKeys>(path)
 }
 
 /// Run the command `cli` names; its exit code, or its error as one line on stderr and exit 2.

@@ -149,7 +149,7 @@ impl Report {
 
 /// How the entrance reads a config file, handed down: the keys it knows and what a text says, as
 /// a scan reads it. Doctor judges the file; the file's shape and the settings it resolves into
-/// are the entrance's (`cli::config`, the commands' rooms).
+/// are the entrance's (`cli::file`, the commands' rooms).
 pub struct FileReader {
     /// The keys the file's top level knows (its fields, the formats' options, the scan
     /// settings'), and its `watch:` section's (the sinks' options among them).

@@ -308,12 +308,12 @@ mod tests {
     fn unknown_keys_are_named_with_a_suggestion() {
         // The file's fields and the keys of the declared settings and format options, as doctor
         // knows them.
-        let known = &crate::cli::config::keys::<crate::cmds::FileKeys>();
+        let known = &crate::cli::file::keys::<crate::cmds::FileKeys>();
         assert!(
             known.contains(&"ports") && known.contains(&"watch"),
             "{known:?}"
         );
-        let watch = crate::cli::config::watch_keys::<crate::cmds::FileKeys>();
+        let watch = crate::cli::file::watch_keys::<crate::cmds::FileKeys>();
         assert!(watch.contains(&"notify"), "{watch:?}");
         let doc: serde_yaml::Mapping =
             serde_yaml::from_str("prots: 554\nports: 80\ncolour: never\nwatch: {}\n").unwrap();

@@ -1,7 +1,7 @@
 //! The settings of the commands that scan, listed once ([`SCAN`]): each is declared beside the
 //! code that reads it ([`crate::model::setting::Setting`]), and this list is what the entrance
 //! makes `scan`'s, `watch`'s and `audit`'s flags from (`cli::setting_args`), what the config
-//! file's top level takes (`cli::config`), what `camscan doctor` knows and what the
+//! file's top level takes (`cli::file`), what `camscan doctor` knows and what the
 //! references are generated from. The resolved values travel in [`super::ScanConfig::settings`].
 //!
 //! Adding a scan setting: its declaration beside its use, and its line here.

@@ -1,7 +1,7 @@
 //! `camscan serve`'s own settings, declared once ([`crate::model::setting::Setting`]) and listed
 //! in [`SETTINGS`], which the entrance makes serve's flags from (`cli::setting_args`). None is a
 //! config-file key: the file's keys serve reads are the scan's, the inventory's and `watch:`.
-//! What they set is [`super::Settings`] (resolved by `cli::settings::serve`).
+//! What they set is [`super::Settings`] (resolved by `cmds::serve::serve`).
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
@@ -81,7 +81,7 @@ pub static PRINT_TOKEN: Setting<bool> = Setting {
     parse: switch,
 };
 
-/// `--tls-cert`: HTTPS ([`super::tls`]); needs [`TLS_KEY`] (`cli::settings::serve` checks).
+/// `--tls-cert`: HTTPS ([`super::tls`]); needs [`TLS_KEY`] (`cmds::serve::serve` checks).
 pub static TLS_CERT: Setting<Option<PathBuf>> = Setting {
     key: "tls_cert",
     flag: "--tls-cert",
@@ -174,7 +174,7 @@ pub const HUB_HELP: &str = "The fleet's hub: send this site's scans, devices and
 pub use crate::store::settings::HUB_PASSWORD_FILE;
 
 /// `--every`: the watcher in this process, its schedule (read as `watch --every` reads it);
-/// not with [`CRON`] (`cli::settings::serve` checks). No variable.
+/// not with [`CRON`] (`cmds::serve::serve` checks). No variable.
 pub static EVERY: Setting<Option<String>> = Setting {
     key: "every",
     flag: "--every",

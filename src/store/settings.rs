@@ -3,7 +3,7 @@
 //! the inventory commands), declared once ([`crate::model::setting::Setting`]) and listed in
 //! [`INVENTORY`], which the entrance makes their flags from (`cli::setting_args`). Each is an
 //! `Option` whose `None` lets the config file's key (`db:`, `credential_key:`, `site:`) speak,
-//! then the default its help names (`cli::settings` resolves them).
+//! then the default its help names (`cmds::inventory` resolves them).
 
 use std::path::PathBuf;
 

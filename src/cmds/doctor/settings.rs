@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::DoctorArgs;
 use crate::cli::Process;
-use crate::cli::config::FileValues;
+use crate::cli::file::FileValues;
 use crate::cmds::scan::{ScanArgs, resolve_scan_config};
 use crate::doctor::{FileRead, FileReader, Settings};
 use crate::error::Error;
@@ -47,9 +47,9 @@ pub fn file_reader(
     inventory: impl Fn(&FileValues) -> Result<Option<Inventory>, Error> + 'static,
 ) -> FileReader {
     FileReader {
-        keys: crate::cli::config::keys::<crate::cmds::FileKeys>(),
-        watch_keys: crate::cli::config::watch_keys::<crate::cmds::FileKeys>(),
-        misspelt: crate::cli::config::misspelt::<crate::cmds::FileKeys>,
+        keys: crate::cli::file::keys::<crate::cmds::FileKeys>(),
+        watch_keys: crate::cli::file::watch_keys::<crate::cmds::FileKeys>(),
+        misspelt: crate::cli::file::misspelt::<crate::cmds::FileKeys>,
         read: Box::new(move |text: Option<(&str, &Path)>| {
             let file = match text {
                 Some((text, path)) => FileValues::parse::<crate::cmds::FileKeys>(text, path)?,

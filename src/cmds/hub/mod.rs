@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::config::FileValues;
+use crate::cli::file::FileValues;
 use crate::cmds::config_file;
 use crate::error::exit;
 use crate::model::environment::Environment;

@@ -44,15 +44,17 @@ impl crate::cli::SettingList for AfterScan {
         crate::push::settings::AFTER_SCAN;
 }
 
+/// `camscan push URL`'s help; where each tool's API usually is comes from its registration.
+const URL_HELP: &str = "Its API's URL: {push tools' URLs}";
+
 /// `camscan push TOOL URL`.
 #[derive(Debug, clap::Args)]
 pub struct PushArgs {
     /// The tool.
     #[arg(value_enum)]
     pub tool: crate::push::ToolKind,
-    /// Its API's URL: Frigate http://HOST:5000 (or https://HOST:8971 with a login), go2rtc
-    /// http://HOST:1984, MediaMTX http://HOST:9997, Home Assistant http://HOST:8123.
-    #[arg(value_name = "URL")]
+    /// Its API's URL ([`URL_HELP`], the tools written out from the push tool registry).
+    #[arg(value_name = "URL", help = crate::cli::expand_help(URL_HELP))]
     pub url: String,
     #[command(flatten)]
     pub store: super::inventory::DbArgs,

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::PushOptionArgs;
-use crate::cli::config::FileValues;
+use crate::cli::file::FileValues;
 use crate::error::Error;
 
 use crate::model::Credential;

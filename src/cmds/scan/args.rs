@@ -101,7 +101,7 @@ impl crate::cli::SettingList for FormatOptions {
 /// config file's keys.
 pub type FormatOptionArgs = crate::cli::SettingArgs<FormatOptions>;
 
-/// What the config file's top level holds ([`crate::cli::config::Keys::TOP`]): the formats'
+/// What the config file's top level holds ([`crate::cli::file::Keys::TOP`]): the formats'
 /// options, the scan's settings, the report's, the file's own lists and the keys other lists'
 /// flags give ([`crate::scan::settings::FILE`]), and `--color`.
 pub const FILE: &[&[&dyn crate::model::setting::Declared]] = &[

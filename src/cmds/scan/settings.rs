@@ -3,12 +3,12 @@
 //! once by the command, and the defaults, resolved into one validated [`ScanConfig`], as ripgrep
 //! turns low-level arguments into high-level ones. Precedence: flags > env > YAML config file >
 //! defaults. The typed settings are [`crate::scan::config`]'s, the file's shape
-//! [`crate::cli::config`]'s; only this layer
+//! [`crate::cli::file`]'s; only this layer
 //! reads the command line, so the resolution is the door's functions ([`load_scan_config`],
 //! [`resolve_scan_config`]), not methods of the type it makes.
 
 use super::{FindArgs, ScanArgs, ScanPushArgs};
-use crate::cli::config::{FileValues, read};
+use crate::cli::file::{FileValues, read};
 use crate::cli::{Process, invalid};
 use crate::credentials::{self, Credential};
 use crate::error::Error;
@@ -45,7 +45,7 @@ pub struct ScanCommand {
 }
 
 /// [`ScanCommand`] of `args` under the global flags of `cli`.
-pub fn scan(args: &ScanArgs, cli: &crate::cmds::Cli) -> Result<ScanCommand, CommandError> {
+pub fn resolve(args: &ScanArgs, cli: &crate::cmds::Cli) -> Result<ScanCommand, CommandError> {
     let process = cli.process();
     let password = password_for(args, &process.env);
     let (mut cfg, _file) = load_scan_config(args, &process, password.as_deref())?;
@@ -208,7 +208,7 @@ pub fn load_scan_config(
         .config
         .path()?
         .as_deref()
-        .map(crate::cli::config::load::<crate::cmds::FileKeys>)
+        .map(crate::cli::file::load::<crate::cmds::FileKeys>)
         .transpose()?
         .unwrap_or_default();
     let cfg = resolve_scan_config_with_password(args, &file, process, password)
@@ -321,7 +321,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::cli::config::*;
+    use crate::cli::file::*;
     use crate::cmds::scan::ScanOutputArgs;
     use crate::export::{Format, parse_csv_delimiter};
     use crate::probe::DEFAULT_PER_HOST;
@@ -747,7 +747,7 @@ mod tests {
     #[test]
     fn example_config_matches_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
-        let file = crate::cli::config::load::<crate::cmds::FileKeys>(&path).unwrap();
+        let file = crate::cli::file::load::<crate::cmds::FileKeys>(&path).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(c, ScanConfig::default());
         // And it names every key the file format knows, so it documents them all.

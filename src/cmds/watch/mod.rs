@@ -39,7 +39,7 @@ pub struct WatchArgs {
     pub sinks: crate::cli::SettingArgs<Sinks>,
 }
 
-/// What the config file's `watch:` section holds ([`crate::cli::config::Keys::WATCH`]): watch's
+/// What the config file's `watch:` section holds ([`crate::cli::file::Keys::WATCH`]): watch's
 /// own settings and the sinks'.
 pub const FILE: &[&[&dyn crate::model::setting::Declared]] =
     &[crate::watch::settings::SECTION, crate::notify::SETTINGS];

@@ -1,5 +1,5 @@
 //! `camscan watch`'s own settings: its flags over the config file's `watch:` section over the
-//! defaults ([`WatchConfig`]; the scan's settings are [`super::scan()`]'s).
+//! defaults ([`WatchConfig`]; the scan's settings are [`crate::cmds::scan::load_scan_config`]'s).
 
 use std::collections::BTreeMap;
 
@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn the_example_config_gives_the_defaults_and_flags_override_it() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
-        let file = crate::cli::config::load::<crate::cmds::FileKeys>(&path).unwrap();
+        let file = crate::cli::file::load::<crate::cmds::FileKeys>(&path).unwrap();
         let wf = file.watch;
         let w = WatchConfig::resolve(&WatchArgs::default(), &wf, &Default::default()).unwrap();
         assert!(matches!(w.schedule, Schedule::Every(d) if d == DEFAULT_EVERY));
@@ -162,7 +162,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let wf = crate::cli::config::load::<crate::cmds::FileKeys>(&config)
+        let wf = crate::cli::file::load::<crate::cmds::FileKeys>(&config)
             .unwrap()
             .watch;
         let options = |a: &WatchArgs| {

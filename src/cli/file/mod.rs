@@ -9,10 +9,10 @@
 //! and the command's reader handed down (`doctor::FileReader`). Only the entrance names this
 //! module.
 
-mod file;
 mod read;
 mod sieve;
 mod top_level;
+mod values;
 mod watch_section;
 
 /// The names of the choices the setting `key` of `settings` takes (none: not a closed set, or
@@ -30,8 +30,8 @@ fn choice_names(
     (!names.is_empty()).then_some(names)
 }
 
-pub use file::*;
 pub use read::*;
+pub use values::*;
 
 /// The lists of declared settings the file holds, handed to the door by the commands that read
 /// it (`cmds::FileKeys`): the door names none of them.
@@ -51,7 +51,7 @@ fn each(
 
 /// The keys the file's top level knows: `watch` and the settings'.
 pub fn keys<K: Keys>() -> Vec<&'static str> {
-    top_level::keys::<K>(struct_fields::<file::Shape<K>>())
+    top_level::keys::<K>(struct_fields::<values::Shape<K>>())
 }
 
 /// The keys of the file's `watch:` section: watch's settings and the sinks'.

@@ -1,12 +1,12 @@
 //! The config file read at the door: once per command ([`read_config_file`], logged), and the
 //! values the commands' settings take from it beside their flags (the knowledge files, the
-//! inventory's place, the files it names). Its shape is [`crate::cli::config`]'s.
+//! inventory's place, the files it names). Its shape is [`crate::cli::file`]'s.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::cli::config::FileValues;
+use crate::cli::file::FileValues;
 use crate::error::Error;
 use crate::model::setting::Repeat;
 

@@ -43,7 +43,7 @@ pub(super) fn read<'de, K: Keys, D: Deserializer<'de>>(
 mod tests {
     use std::path::Path;
 
-    use crate::cli::config::FileValues;
+    use crate::cli::file::FileValues;
 
     /// The section's keys are read as text for their parsers: a switch as a boolean, a sink's
     /// list kept apart by line (a URL may hold a comma); an unknown key, a wrong boolean and a
