@@ -302,8 +302,8 @@ mod tests {
 
         use crate::model::setting::Declared;
         let lists: [(&[&str], &[&'static dyn Declared]); 30] = [
-            (&["scan"], crate::scan::settings::FIND),
-            (&["watch"], crate::scan::settings::FIND),
+            (&["scan"], crate::cmds::scan::FIND),
+            (&["watch"], crate::cmds::scan::FIND),
             (&["convert", "r.json"], crate::scan::output::SETTINGS),
             (&["man"], &[&crate::cmds::man::MAN_DIR]),
             (&["devices"], crate::export::inventory::ROWS),

@@ -137,13 +137,14 @@ pub enum Command {
 }
 
 /// The settings the config file holds, handed to the door's reader by the commands that read it:
-/// at its top level the scan's and its report's ([`scan::FILE`]), in its `watch:` section
-/// watch's and the sinks' ([`watch::FILE`]).
+/// at its top level the scan's and its report's ([`scan::FILE_TOP`]), in its `watch:` section
+/// watch's and the sinks' ([`watch::FILE_SECTION`]).
 pub struct FileKeys;
 
 impl crate::cli::file::Keys for FileKeys {
-    const TOP: &'static [&'static [&'static dyn crate::model::setting::Declared]] = scan::FILE;
-    const WATCH: &'static [&'static [&'static dyn crate::model::setting::Declared]] = watch::FILE;
+    const TOP: &'static [&'static [&'static dyn crate::model::setting::Declared]] = scan::FILE_TOP;
+    const WATCH: &'static [&'static [&'static dyn crate::model::setting::Declared]] =
+        watch::FILE_SECTION;
 }
 
 /// The config file `path` names (none: every key unset), read once with the commands' keys.

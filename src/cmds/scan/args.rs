@@ -49,7 +49,7 @@ pub struct FindArgs {
     #[command(flatten)]
     pub settings: ScanSettingArgs,
     /// `--username`, `--signatures`, `--hub-password-file`, `--no-db`
-    /// ([`crate::scan::settings::FIND`]).
+    /// ([`FIND`]).
     #[command(flatten)]
     pub own: crate::cli::SettingArgs<Find>,
     /// Where the scan is recorded, and the config file.
@@ -79,14 +79,12 @@ impl crate::cli::SettingList for ReportOutput {
 }
 
 /// The settings of the commands that scan which the config file does not hold
-/// ([`crate::scan::settings::FIND`]).
+/// ([`FIND`]).
 pub struct Find;
 
 impl crate::cli::SettingList for Find {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::scan::settings::FIND;
-    const HELP: &'static [(&'static str, &'static str)] =
-        &[("signatures", crate::scan::settings::SIGNATURES_HELP)];
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = FIND;
+    const HELP: &'static [(&'static str, &'static str)] = &[("signatures", SIGNATURES_HELP)];
 }
 
 /// Every format option.
@@ -103,11 +101,43 @@ pub type FormatOptionArgs = crate::cli::SettingArgs<FormatOptions>;
 
 /// What the config file's top level holds ([`crate::cli::file::Keys::TOP`]): the formats'
 /// options, the scan's settings, the report's, the file's own lists and the keys other lists'
-/// flags give ([`crate::scan::settings::FILE`]), and `--color`.
-pub const FILE: &[&[&dyn crate::model::setting::Declared]] = &[
+/// flags give ([`FILE_KEYS`]), and `--color`.
+pub const FILE_TOP: &[&[&dyn crate::model::setting::Declared]] = &[
     crate::export::options::OPTIONS,
     crate::scan::settings::SCAN,
     crate::scan::output::SETTINGS,
-    crate::scan::settings::FILE,
+    FILE_KEYS,
     &[&crate::cli::COLOR],
 ];
+
+/// The settings of the commands that scan beside [`crate::scan::settings::SCAN`]: `--username` (whose password is
+/// asked at once; the command line's only), `--signatures` (the file's `signatures:` too,
+/// [`FILE_KEYS`]), the hub's password file and `--no-db` (the command line's only).
+pub static FIND: &[&dyn crate::model::setting::Declared] = &[
+    &crate::credentials::USERNAME,
+    &crate::knowledge::listing::SIGNATURES,
+    &crate::store::settings::HUB_PASSWORD_FILE,
+    &crate::store::settings::NO_DB,
+];
+
+/// The config file's top-level keys besides [`crate::scan::settings::SCAN`]'s, the report's and the formats' options:
+/// the file's own lists (`targets:`, `credentials:`, `paths:`; no flag), and the settings whose
+/// flags other lists give (`--signatures` in [`FIND`], the inventory's `--db`, `--credential-key`
+/// and `--site`, `--width`): each flag over the file's key as its list resolves it
+/// (`resolve(&file.settings)`). `--color` is the entrance's (`cli::GLOBAL`).
+pub static FILE_KEYS: &[&dyn crate::model::setting::Declared] = &[
+    &crate::discovery::targets::TARGETS,
+    &crate::credentials::ENTRIES,
+    &crate::analyze::hints::ENTRIES,
+    &crate::knowledge::listing::SIGNATURES,
+    &crate::store::settings::DB,
+    &crate::store::settings::CREDENTIAL_KEY,
+    &crate::store::settings::SITE,
+    &crate::model::table::WIDTH,
+];
+
+/// `--signatures`' help line in the commands that scan ([`FIND`]; `camscan signatures` says its
+/// own).
+pub const SIGNATURES_HELP: &str = "Knowledge files (YAML: signatures, RTSP/HTTP paths, RTMP \
+    names, OUIs, vendors) read before the built-in data, after which every *.yaml in \
+    ~/.config/camscan/knowledge.d/ is read too. Repeatable, or comma-separated";

@@ -41,7 +41,7 @@ pub struct WatchArgs {
 
 /// What the config file's `watch:` section holds ([`crate::cli::file::Keys::WATCH`]): watch's
 /// own settings and the sinks'.
-pub const FILE: &[&[&dyn crate::model::setting::Declared]] =
+pub const FILE_SECTION: &[&[&dyn crate::model::setting::Declared]] =
     &[crate::watch::settings::SECTION, crate::notify::SETTINGS];
 
 pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
