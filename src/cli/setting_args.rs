@@ -30,17 +30,21 @@ pub trait SettingList: 'static {
     const BARE: &'static [(&'static str, &'static str)] = &[];
     /// Whether its flags are every command's, given before or after the command (`-v`).
     const GLOBAL: bool = false;
+    /// The keys whose variable this command does not read (serve's `--every`, watch's setting,
+    /// which `CAMSCAN_EVERY` gives watch only).
+    const NO_ENV: &'static [&'static str] = &[];
 }
 
 /// How a list's command takes its settings beyond what each declaration says
 /// ([`SettingList::HELP`], [`SettingList::REQUIRED`], [`SettingList::BARE`],
-/// [`SettingList::GLOBAL`]).
+/// [`SettingList::GLOBAL`], [`SettingList::NO_ENV`]).
 #[derive(Clone, Copy)]
 struct Taken {
     help: &'static [(&'static str, &'static str)],
     required: &'static [&'static str],
     bare: &'static [(&'static str, &'static str)],
     global: bool,
+    no_env: &'static [&'static str],
 }
 
 impl Taken {
@@ -50,6 +54,7 @@ impl Taken {
             required: L::REQUIRED,
             bare: L::BARE,
             global: L::GLOBAL,
+            no_env: L::NO_ENV,
         }
     }
 }
@@ -128,7 +133,7 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
             arg = arg.num_args(0..=1).default_missing_value(*bare);
         }
         // No variable: a flag that only the command line gives (`--print-token`).
-        if !d.env().is_empty() {
+        if !d.env().is_empty() && !taken.no_env.contains(&d.key()) {
             arg = arg.env(d.env());
         }
         if let Some(c) = d.short() {

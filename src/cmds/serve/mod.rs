@@ -24,13 +24,37 @@ impl crate::cli::SettingList for Serve {
     ];
 }
 
+/// The settings serve takes from others, each declared once: the watcher's schedule and stream
+/// checks (watch's, without their variables: `CAMSCAN_EVERY` is watch's) and the "Add to"
+/// buttons' tools (the push's `--push TOOL=URL`), with serve's own help lines.
+pub struct ServeWatcher;
+
+impl crate::cli::SettingList for ServeWatcher {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[
+        &crate::watch::settings::EVERY,
+        &crate::watch::settings::CRON,
+        &crate::watch::settings::CHECK_STREAMS,
+        &crate::push::settings::SCAN_PUSH,
+    ];
+    const HELP: &'static [(&'static str, &'static str)] = &[
+        ("every", crate::serve::EVERY_HELP),
+        ("cron", crate::serve::CRON_HELP),
+        ("check_streams", crate::serve::CHECK_STREAMS_HELP),
+        ("push", crate::serve::PUSH_HELP),
+    ];
+    const NO_ENV: &'static [&'static str] = &["every", "cron", "check_streams"];
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub store: super::inventory::DbArgs,
-    /// `--listen`, `--auth`, `--print-token`, ... `--push`.
+    /// `--listen`, `--auth`, `--print-token`, ... `--hub-password-file`.
     #[command(flatten)]
     pub settings: crate::cli::SettingArgs<Serve>,
+    /// `--every`, `--cron`, `--check-streams` (watch's) and `--push` (the push's).
+    #[command(flatten)]
+    pub watcher: crate::cli::SettingArgs<ServeWatcher>,
     #[command(flatten)]
     pub format_options: super::scan::FormatOptionArgs,
     #[command(flatten)]
