@@ -12,6 +12,9 @@ use super::{Keys, watch_section};
 use crate::error::Error;
 use crate::model::setting::Setting;
 
+/// The choices of a closed set's key, at the top level or (`true`) in `watch:`.
+type Choices = fn(bool, &str) -> Option<Vec<String>>;
+
 /// The config file's values, as text by key (`Debug` shows the keys only: `credentials:` holds
 /// passwords).
 #[derive(Clone, Default)]
@@ -27,7 +30,7 @@ pub struct FileValues {
     pub lines: BTreeMap<String, usize>,
     /// The choices of a closed set's key, at the top level or (`true`) in `watch:`, from the
     /// lists the file was read with: what a misspelt value is told it may be.
-    pub(super) choices: Option<fn(bool, &str) -> Option<Vec<String>>>,
+    pub(super) choices: Option<Choices>,
 }
 
 /// The file's shape as its reader sees it once the sieve has taken the settings' keys out of the
