@@ -127,7 +127,7 @@
 //!   `audit::thumbnail`). Above the scan: it reads a report (a scan's, or the inventory's); its own
 //!   questions (SNMP, a legacy TLS hello, with `--check-defaults` the makers' factory logins
 //!   inside the scan's login budget) are in `audit::probe`; which open findings an audit may resolve,
-//!   in `audit::resolve`. `cmds/audit_record.rs` keeps its findings in the store
+//!   in `audit::resolve`. `cmds/audit/record.rs` keeps its findings in the store
 //!   (`store::findings`) with their `finding_new`/`finding_resolved` events.
 //! * [`fleet`]: a site's agent (`watch --hub`, `serve --hub`, `scan --hub`): the site's own
 //!   inventory copied to a hub over a link that fails now and then (the store's `replication`),

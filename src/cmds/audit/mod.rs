@@ -2,7 +2,7 @@
 //! a scan runs and is recorded as `camscan scan` would record it (or, with `--from-db`, the
 //! inventory's newest description of each device at the site is read and nothing is sent); the
 //! devices are judged ([`crate::audit`]), the findings recorded in the inventory with their
-//! `finding_new` / `finding_resolved` events (unless `--no-db`; see `audit_record`) and the
+//! `finding_new` / `finding_resolved` events (unless `--no-db`; see `record`) and the
 //! result written (stdout or `-o`, atomically). The
 //! exit code is the scan's (0 found, 1 nothing, 130/143 interrupted), or 4 with `--fail-on` when
 //! a finding at or above it exists; an error is 2.
