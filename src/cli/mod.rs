@@ -1,5 +1,5 @@
 //! The door: the adapter that makes clap's arguments from declared settings ([`SettingArgs`]),
-//! the config file (its shape, its sieve and its one reading, [`config`]), the global flags
+//! the config file (its shape, its sieve and its one reading, [`mod@file`]), the global flags
 //! ([`GLOBAL`]) and the process's argv and environment, read once ([`Cli::from_process`]). The
 //! commands are not named here: each lives in its room of [`crate::cmds`], which registers it in
 //! its `Command` list and hands this door that list ([`Cli`] is generic over it). Flags are as

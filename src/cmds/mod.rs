@@ -15,7 +15,7 @@
 //! `query` (what the inventory's readers share). Nothing below names this module
 //! (`scripts/module-cycles` checks); `main` calls [`run`] and is the only place that exits. The
 //! clap definitions made here are the single source of `--help`, `camscan man` and the CLI
-//! reference ([`reference`]).
+//! reference ([`mod@reference`]).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
