@@ -197,7 +197,7 @@ impl Store {
         key_file: Option<&Path>,
     ) -> Result<Store, StoreError> {
         let path = PathBuf::from(target.display());
-        // Its default place is the entrance's to resolve (`Inventory::new`): none here means none.
+        // Its default place is the entrance's to resolve (`cmds::inventory::inventory`): none here means none.
         let key_file = match key_file.map(Path::to_path_buf) {
             Some(k) => k,
             None => {
