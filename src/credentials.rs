@@ -14,7 +14,7 @@ use crate::model::addr::{TargetSpec, parse_spec};
 use crate::model::setting::Repeat;
 
 /// `--username`: a user to try, its password from CAMSCAN_PASSWORD or a prompt (never argv); the
-/// command line's only (`scan::settings::FIND`).
+/// command line's only (`cmds::scan::FIND`).
 pub static USERNAME: crate::model::setting::Setting<Option<String>> =
     crate::model::setting::Setting {
         key: "username",
@@ -47,7 +47,7 @@ pub static CREDENTIALS_FILE: crate::model::setting::Setting<Option<std::path::Pa
 
 /// The config file's `credentials:`: entries as a credentials file's lines (`user:password`,
 /// `SCOPE user:password`), tried before the file's. No flag, no variable: the file's only
-/// ([`crate::scan::settings::FILE`]); an entry may hold a comma ([`Repeat::Lines`]). Each is read
+/// ([`crate::cmds::scan::FILE_KEYS`]); an entry may hold a comma ([`Repeat::Lines`]). Each is read
 /// by [`parse_entry`] where used, so an error names the entry's number, never its password.
 pub static ENTRIES: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
     key: "credentials",

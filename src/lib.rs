@@ -5,23 +5,22 @@
 //!
 //! Data flows one way: targets -> probe -> detect -> analyze -> registry -> export.
 //!
-//! * [`cli`]: the entrance: the clap front end, one file per command's arguments (every flag also
-//!   reads `CAMSCAN_*`; a format's own flags are made from the formats' registry), and
-//!   `cli::settings`, which turns a command's arguments and its config file (read once) into the
-//!   typed settings the command hands down. Only `cmds` and `cli` name its argument types, and
-//!   only they and `main` name clap: the value lists of choices declared below (formats,
-//!   discovery methods) are made from their [`model::choice::Choice`] (`cli/choices.rs`).
-//!   `cli::reference` renders the same definitions as `docs/reference/cli.md` (a test keeps the
-//!   file in step). The config file is the entrance's too: its shape in `cli::config` (its keys,
-//!   and the keys the registrations name, the formats', the sinks' and the scan settings', taken
-//!   out by a sieve), read once per command by `cli::settings::file`; doctor judges its text with
-//!   the entrance's reader handed down (`doctor::FileReader`). There is no module of settings:
-//!   each is declared beside its use, and a scan's configuration is [`scan::ScanConfig`].
+//! * [`cli`]: the door: the adapter that makes clap's flags from declared settings (every flag
+//!   also reads `CAMSCAN_*`; `cli::SettingArgs` over a command's list), the global flags
+//!   (`cli::GLOBAL`) and the process's argv and environment, read once (`cli::Cli`, generic over
+//!   the commands' list). The config file is the door's too: its shape in `cli::file` (the keys
+//!   the commands hand it, `cmds::FileKeys`, taken out by a sieve) and its one reading per
+//!   command; doctor judges its text with the reader its room hands down (`doctor::FileReader`).
+//!   Only `cmds` and `cli` name clap: the value lists of choices declared below are made from
+//!   their [`model::choice::Choice`]. There is no module of settings: each is declared beside
+//!   its use, and a scan's configuration is [`scan::ScanConfig`].
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
-//! * [`cmds`]: the command layer, one module per subcommand (`cmds::scan`, `cmds::watch`,
-//!   `cmds::devices`, ...): each resolves its settings once (`cli::settings`), builds the
-//!   runtime, plugs the long-running parts together and calls the layers below; `main` only
-//!   parses, sets up logging and exits. Nothing below names it.
+//! * [`cmds`]: one room per command (`cmds::scan`, `cmds::watch`, `cmds::devices`, ...): its
+//!   arguments, their resolution once into typed settings, and its run, which builds the
+//!   runtime, plugs the long-running parts together and calls the layers below; the list of
+//!   commands (`cmds::Command`, one line each) and `cmds::reference`, which renders the clap
+//!   definitions as `docs/reference/cli.md` (a test keeps the file in step). `main` only parses,
+//!   sets up logging and exits. Nothing below names it.
 //! * [`scan`]: one scan as stages you can see, each a file with its inputs and outputs in its
 //!   signature: `config` (its validated configuration, [`scan::ScanConfig`], the plan's input),
 //!   `settings` (its declared settings listed once, `SCAN`), `plan` (targets, guards,
@@ -89,7 +88,7 @@
 //!   backoff.
 //! * [`record`]: a scan and the inventory: opening it where the settings say, what it knows of
 //!   the targets before a scan, and recording the scan after (with its summary line). A recorded
-//!   scan's steps run in one order, written once (`record::scan`), which `scan`, `audit` and the
+//!   scan's steps run in one order, written once (`record::run_scan`), which `scan`, `audit` and the
 //!   rounds of `watch`, `serve` and the fleet's agent all run (`record::round::scan_round`: the
 //!   recorded scan with its figures). What the long-running parts share is here too
 //!   (`record::round`): the device gauges read back (`round::refresh_devices`), a host's turn
@@ -128,7 +127,7 @@
 //!   `audit::thumbnail`). Above the scan: it reads a report (a scan's, or the inventory's); its own
 //!   questions (SNMP, a legacy TLS hello, with `--check-defaults` the makers' factory logins
 //!   inside the scan's login budget) are in `audit::probe`; which open findings an audit may resolve,
-//!   in `audit::resolve`. `cmds/audit_record.rs` keeps its findings in the store
+//!   in `audit::resolve`. `cmds/audit/record.rs` keeps its findings in the store
 //!   (`store::findings`) with their `finding_new`/`finding_resolved` events.
 //! * [`fleet`]: a site's agent (`watch --hub`, `serve --hub`, `scan --hub`): the site's own
 //!   inventory copied to a hub over a link that fails now and then (the store's `replication`),
@@ -151,11 +150,9 @@
 //! it is not the code's.
 //!
 //! ```text
-//! floor 11  cmds        -> analyze, audit, cli, doctor, error, export, fleet, knowledge, model,
-//!                          net, push, record, sanitize, scan, serve, store, watch
-//! floor 10  cli         -> analyze, audit, credentials, discovery, doctor, error, export,
-//!                          knowledge, metrics, model, net, notify, probe, push, record, scan,
-//!                          serve, store, watch
+//! floor 10  cmds        -> analyze, audit, cli, credentials, discovery, doctor, error, export,
+//!                          fleet, knowledge, metrics, model, net, notify, probe, push, record,
+//!                          sanitize, scan, serve, store, watch
 //! floor 9   doctor      -> discovery, error, model, net, notify, probe, record, sanitize, store
 //!           fleet       -> probe, record, scan, store
 //!           serve       -> analyze, credentials, error, export, http_server, knowledge, metrics,
@@ -171,6 +168,7 @@
 //!           discovery   -> analyze, error, knowledge, model, net, proto, registry
 //!           preview     -> analyze, credentials, error, model, net, store
 //! floor 4   analyze     -> credentials, detect, error, knowledge, model, net, proto, timing
+//!           cli         -> error, model, notify, push
 //!           metrics     -> http_server, notify, sanitize, store
 //! floor 3   detect      -> error, knowledge, model, net, proto
 //!           notify      -> error, model, net, sanitize, store

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use camscan::cli::Cli;
+use camscan::cmds::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::from_process();

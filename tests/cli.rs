@@ -790,7 +790,7 @@ fn no_detect_reports_open_ports_only() {
 #[test]
 fn completions_and_man_page_cover_every_subcommand_and_flag() {
     use clap::CommandFactory;
-    let cmd = camscan::cli::Cli::command();
+    let cmd = camscan::cmds::Cli::command();
     let mut flags: Vec<String> = cmd
         .get_arguments()
         .filter_map(|a| a.get_long().map(str::to_string))

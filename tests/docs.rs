@@ -175,7 +175,7 @@ fn every_relative_link_resolves() {
 #[test]
 fn the_cli_reference_is_what_the_binary_defines() {
     let path = Path::new(ROOT).join("docs/reference/cli.md");
-    let want = camscan::cli::reference::markdown();
+    let want = camscan::cmds::reference::markdown();
     if std::env::var_os("CAMSCAN_BLESS").is_some() {
         std::fs::write(&path, &want).expect("write docs/reference/cli.md");
         return;

@@ -21,7 +21,7 @@ use crate::model::{AudioInfo, Stream, VideoInfo};
 use crate::proto::ffprobe::{Probed, parse};
 
 /// `--ffprobe [PATH]` (config `ffprobe:`): the ffprobe asked, none by default; the flag alone
-/// is `ffprobe`, found on PATH (`cli::Scan`'s `BARE`).
+/// is `ffprobe`, found on PATH (`cmds::scan::Scan`'s `BARE`).
 pub static FFPROBE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
     crate::model::setting::Setting {
         key: "ffprobe",

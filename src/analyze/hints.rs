@@ -34,7 +34,7 @@ pub static PATHS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>
     };
 
 /// The config file's `paths:`: stream-name hints as the hints file's lines, before its. No
-/// flag, no variable: the file's only ([`crate::scan::settings::FILE`]); a hint may hold a comma
+/// flag, no variable: the file's only ([`crate::cmds::scan::FILE_KEYS`]); a hint may hold a comma
 /// ([`Repeat::Lines`]).
 pub static ENTRIES: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
     key: "paths",

@@ -30,17 +30,21 @@ pub trait SettingList: 'static {
     const BARE: &'static [(&'static str, &'static str)] = &[];
     /// Whether its flags are every command's, given before or after the command (`-v`).
     const GLOBAL: bool = false;
+    /// The keys whose variable this command does not read (serve's `--every`, watch's setting,
+    /// which `CAMSCAN_EVERY` gives watch only).
+    const NO_ENV: &'static [&'static str] = &[];
 }
 
 /// How a list's command takes its settings beyond what each declaration says
 /// ([`SettingList::HELP`], [`SettingList::REQUIRED`], [`SettingList::BARE`],
-/// [`SettingList::GLOBAL`]).
+/// [`SettingList::GLOBAL`], [`SettingList::NO_ENV`]).
 #[derive(Clone, Copy)]
 struct Taken {
     help: &'static [(&'static str, &'static str)],
     required: &'static [&'static str],
     bare: &'static [(&'static str, &'static str)],
     global: bool,
+    no_env: &'static [&'static str],
 }
 
 impl Taken {
@@ -50,6 +54,7 @@ impl Taken {
             required: L::REQUIRED,
             bare: L::BARE,
             global: L::GLOBAL,
+            no_env: L::NO_ENV,
         }
     }
 }
@@ -110,35 +115,6 @@ impl<L> fmt::Debug for SettingArgs<L> {
     }
 }
 
-/// The scan settings ([`crate::scan::settings::SCAN`]); flattened into every command that
-/// scans.
-pub struct Scan;
-
-impl SettingList for Scan {
-    const LIST: &'static [&'static dyn Declared] = crate::scan::settings::SCAN;
-    const BARE: &'static [(&'static str, &'static str)] = &[("ffprobe", "ffprobe")];
-}
-
-/// The scan settings given on the command line or in their variables.
-pub type ScanSettingArgs = SettingArgs<Scan>;
-
-/// How a scan's report is written ([`crate::scan::output::SETTINGS`]).
-pub struct ReportOutput;
-
-impl SettingList for ReportOutput {
-    const LIST: &'static [&'static dyn Declared] = crate::scan::output::SETTINGS;
-}
-
-/// The settings of the commands that scan which the config file does not hold
-/// ([`crate::scan::settings::FIND`]).
-pub struct Find;
-
-impl SettingList for Find {
-    const LIST: &'static [&'static dyn Declared] = crate::scan::settings::FIND;
-    const HELP: &'static [(&'static str, &'static str)] =
-        &[("signatures", crate::scan::settings::SIGNATURES_HELP)];
-}
-
 /// `cmd` with a flag for each setting of `list`, as `taken` says this command takes it.
 fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Command {
     list.iter().fold(cmd, |cmd, d| {
@@ -150,14 +126,14 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
             .map_or(d.help(), |(_, line)| *line);
         let mut arg = Arg::new(d.key())
             .long(d.flag().trim_start_matches('-'))
-            .help(crate::push::tools::expand_help(line).into_owned())
+            .help(expand_help(line))
             .required(taken.required.contains(&d.key()))
             .global(taken.global);
         if let Some((_, bare)) = taken.bare.iter().find(|(key, _)| *key == d.key()) {
             arg = arg.num_args(0..=1).default_missing_value(*bare);
         }
         // No variable: a flag that only the command line gives (`--print-token`).
-        if !d.env().is_empty() {
+        if !d.env().is_empty() && !taken.no_env.contains(&d.key()) {
             arg = arg.env(d.env());
         }
         if let Some(c) = d.short() {
@@ -188,6 +164,12 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
             arg.value_name(d.value_name())
         })
     })
+}
+
+/// A help line with its lists written out from their registrations: the push tools'
+/// ([`crate::push::tools::expand_help`]) and the sinks' ([`crate::notify::expand_help`]).
+pub fn expand_help(line: &str) -> String {
+    crate::notify::expand_help(&crate::push::tools::expand_help(line)).into_owned()
 }
 
 pub(super) fn is_switch(d: &dyn Declared) -> bool {
@@ -257,7 +239,7 @@ mod tests {
     use clap::Parser;
 
     use super::{Repeat, is_switch, turned_off};
-    use crate::cli::{Cli, Command as Sub};
+    use crate::cmds::{Cli, Command as Sub};
 
     /// Every scan setting is a flag of `scan` (and its variable), its text kept for the setting's
     /// own parser.
@@ -325,10 +307,10 @@ mod tests {
 
         use crate::model::setting::Declared;
         let lists: [(&[&str], &[&'static dyn Declared]); 30] = [
-            (&["scan"], crate::scan::settings::FIND),
-            (&["watch"], crate::scan::settings::FIND),
+            (&["scan"], crate::cmds::scan::FIND),
+            (&["watch"], crate::cmds::scan::FIND),
             (&["convert", "r.json"], crate::scan::output::SETTINGS),
-            (&["man"], &[&crate::cli::MAN_DIR]),
+            (&["man"], &[&crate::cmds::man::MAN_DIR]),
             (&["devices"], crate::export::inventory::ROWS),
             (&["history"], crate::export::inventory::ROWS),
             (&["scans"], crate::export::inventory::ROWS),
@@ -366,7 +348,7 @@ mod tests {
                 crate::store::site_admin::ROTATE_SITE,
             ),
             (&["prune"], crate::store::settings::PRUNE),
-            (&["devices"], &[&crate::cli::settings::CONFIG]),
+            (&["devices"], &[&crate::cli::CONFIG]),
         ];
         // A required flag, given beside the one under test (`hub add-site --role` needs
         // `--password-file`).

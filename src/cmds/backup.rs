@@ -1,13 +1,22 @@
 //! `camscan backup FILE`: the inventory copied while it is in use ([`crate::store::Store::backup`]:
 //! SQLite's own `VACUUM INTO` through the one connection this command holds).
 
-use crate::cli::BackupArgs;
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
+use clap::Args;
 
 use super::query::open;
 use super::write_stdout;
+
+#[derive(Debug, Args, Default)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub store: super::inventory::DbArgs,
+    /// Where to write the copy: a path where there is no file yet (mode 0600).
+    #[arg(value_name = "FILE")]
+    pub dest: std::path::PathBuf,
+}
 
 pub(super) fn run(args: &BackupArgs, env: &Environment) -> Result<u8, CommandError> {
     let store = open(&args.store, env)?;

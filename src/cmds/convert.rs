@@ -3,9 +3,11 @@
 //! Sends nothing.
 
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, ConvertArgs};
+use clap::Args;
+
+use super::Cli;
 use crate::error::Error;
 use crate::model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
 use crate::record::CommandError;
@@ -14,6 +16,16 @@ use crate::scan::output;
 
 /// The most of a report read (a /16 of cameras is a few hundred MiB of JSON at most).
 const MOST: u64 = 1 << 30;
+
+/// `camscan convert`.
+#[derive(Debug, Args, Default)]
+pub struct ConvertArgs {
+    /// The JSON report (`camscan scan -f json -o FILE`), or `-` for stdin.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    #[command(flatten)]
+    pub out: super::scan::ScanOutputArgs,
+}
 
 pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     let report = read(&args.report)?;

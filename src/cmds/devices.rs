@@ -1,12 +1,34 @@
 //! `camscan devices`: the devices the inventory knows, filtered by state, age, vendor or cameras only.
 
-use crate::cli::DevicesArgs;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::store::DeviceQuery;
+use clap::Args;
 
 use super::query::{open, since, some};
 use super::write_stdout;
+
+/// `camscan devices`' filters ([`crate::store::settings::DEVICES`]).
+pub struct DevicesFilters;
+
+impl crate::cli::SettingList for DevicesFilters {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::store::settings::DEVICES;
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DevicesArgs {
+    #[command(flatten)]
+    pub store: super::inventory::DbArgs,
+    /// `--state`, `--since`, `--vendor`, `--cameras`.
+    #[command(flatten)]
+    pub filters: crate::cli::SettingArgs<DevicesFilters>,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: crate::cli::SettingArgs<super::inventory::Rows>,
+    #[command(flatten)]
+    pub table: super::TableWidth,
+}
 
 pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandError> {
     // Every value read before anything is opened.

@@ -2,14 +2,23 @@
 //! becomes of the entries camscan wrote for it in other tools (left there: `push --prune` removes
 //! them).
 
-use crate::cli::ForgetArgs;
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::store::PushedAs;
+use clap::Args;
 
 use super::query::{open, unknown_device};
 use super::write_stdout;
+
+#[derive(Debug, Args, Default)]
+pub struct ForgetArgs {
+    #[command(flatten)]
+    pub store: super::inventory::DbArgs,
+    /// The device: id, address or MAC.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
+}
 
 pub(super) fn run(args: &ForgetArgs, env: &Environment) -> Result<u8, CommandError> {
     let mut store = open(&args.store, env)?;

@@ -1,13 +1,38 @@
 //! `camscan history [DEVICE]`: the inventory's events, newest first.
 
-use crate::cli::HistoryArgs;
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::store::{DeviceQuery, EventQuery};
+use clap::Args;
 
 use super::query::{open, since, some, unknown_device};
 use super::write_stdout;
+
+/// `camscan history`'s filter ([`crate::store::settings::HISTORY`]).
+pub struct HistoryFilters;
+
+impl crate::cli::SettingList for HistoryFilters {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::store::settings::HISTORY;
+}
+
+#[derive(Debug, Args, Default)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub store: super::inventory::DbArgs,
+    /// Only this device's events (id, address or MAC).
+    #[arg(value_name = "DEVICE")]
+    pub device: Option<String>,
+    /// `--since`.
+    #[command(flatten)]
+    pub filters: crate::cli::SettingArgs<HistoryFilters>,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: crate::cli::SettingArgs<super::inventory::Rows>,
+    #[command(flatten)]
+    pub table: super::TableWidth,
+}
 
 pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandError> {
     // Every value read before anything is opened.

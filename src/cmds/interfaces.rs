@@ -3,9 +3,34 @@
 
 use std::io;
 
-use crate::cli::InterfacesArgs;
 use crate::error::{Error, exit};
 use crate::record::CommandError;
+
+/// `camscan interfaces`' settings ([`crate::net::interfaces::LISTING`]).
+pub struct Interfaces;
+
+impl crate::cli::SettingList for Interfaces {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::net::interfaces::LISTING;
+}
+
+#[derive(Debug, clap::Args, Default)]
+pub struct InterfacesArgs {
+    /// `--interface`, `--allow-large`.
+    #[command(flatten)]
+    pub settings: crate::cli::SettingArgs<Interfaces>,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: crate::cli::SettingArgs<InterfacesFormats>,
+}
+
+/// `camscan interfaces -f` ([`crate::export::interfaces::FORMATS`]).
+pub struct InterfacesFormats;
+
+impl crate::cli::SettingList for InterfacesFormats {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::export::interfaces::FORMATS;
+}
 
 /// `camscan interfaces`: print the interfaces and the scan plan. Sends nothing.
 #[allow(clippy::print_stdout)]

@@ -9,7 +9,8 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::cli::{Cli, ColorChoice};
+use super::Cli;
+use crate::cli::ColorChoice;
 
 /// Logs go to stderr only. `--log` (`CAMSCAN_LOG`, else `RUST_LOG`) takes a level or a filter
 /// such as `camscan=debug,retina=warn`; otherwise warnings, and errors only with `-q`.

@@ -1,14 +1,32 @@
 //! `camscan prune --older-than AGE`: remove scans, events, address records, devices and resolved
 //! findings older than AGE.
 
-use crate::cli::PruneArgs;
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::model::when::parse_age;
 use crate::record::CommandError;
+use clap::Args;
 
 use super::query::{invalid, open};
 use super::write_stdout;
+
+/// `camscan prune`'s age ([`crate::store::settings::PRUNE`]).
+pub struct Prune;
+
+impl crate::cli::SettingList for Prune {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::store::settings::PRUNE;
+    const REQUIRED: &'static [&'static str] = &["older_than"];
+}
+
+#[derive(Debug, Args, Default)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub store: super::inventory::DbArgs,
+    /// `--older-than`.
+    #[command(flatten)]
+    pub settings: crate::cli::SettingArgs<Prune>,
+}
 
 pub(super) fn run(args: &PruneArgs, env: &Environment) -> Result<u8, CommandError> {
     if let Some(site) = &args.store.site()? {

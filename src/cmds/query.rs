@@ -3,20 +3,19 @@
 
 use std::io::{self, Write};
 
-use crate::cli::DbArgs;
-use crate::cli::settings::config_file;
+use super::inventory::DbArgs;
+use crate::cmds::config_file;
 use crate::error::{Error, exit};
 use crate::model::environment::Environment;
 use crate::model::when::parse_since;
 use crate::record::CommandError;
-use crate::store::Inventory;
 use crate::store::Store;
 
 /// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the
 /// default location. A query never creates the file.
 pub(super) fn open(args: &DbArgs, env: &Environment) -> Result<Store, CommandError> {
     let file = config_file(args.config.path()?.as_deref())?;
-    crate::record::open_existing_reading(&Inventory::resolve(args, &file, env)?)
+    crate::record::open_existing_reading(&super::inventory::resolve(args, &file, env)?)
 }
 
 /// The exit code of a listing: 0 when something was listed, 1 when nothing was.

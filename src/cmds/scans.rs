@@ -1,11 +1,22 @@
 //! `camscan scans`: the recorded scans.
 
-use crate::cli::ScansArgs;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
+use clap::Args;
 
 use super::query::{open, some};
 use super::write_stdout;
+
+#[derive(Debug, Args, Default)]
+pub struct ScansArgs {
+    #[command(flatten)]
+    pub store: super::inventory::DbArgs,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: crate::cli::SettingArgs<super::inventory::Rows>,
+    #[command(flatten)]
+    pub table: super::TableWidth,
+}
 
 pub(super) fn run(args: &ScansArgs, env: &Environment) -> Result<u8, CommandError> {
     // Every value read before anything is opened.

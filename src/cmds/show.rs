@@ -1,12 +1,26 @@
 //! `camscan show DEVICE`: one device as the inventory knows it: identity, addresses, streams, credentials' scope.
 
-use crate::cli::ShowArgs;
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
+use clap::Args;
 
 use super::query::{open, unknown_device};
 use super::write_stdout;
+
+#[derive(Debug, Args, Default)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub store: super::inventory::DbArgs,
+    /// The device: its id (`camscan devices`), an address it had, or its MAC.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: crate::cli::SettingArgs<super::inventory::Doc>,
+    #[command(flatten)]
+    pub table: super::TableWidth,
+}
 
 pub(super) fn run(args: &ShowArgs, env: &Environment) -> Result<u8, CommandError> {
     // Every value read before anything is opened.

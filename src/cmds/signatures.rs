@@ -1,14 +1,30 @@
 //! `camscan signatures`: the knowledge set a scan with the same files would use, and where each
 //! entry comes from.
 
-use crate::cli::SignaturesArgs;
 use crate::error::{Error, exit};
 use crate::knowledge;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
 
+/// `camscan signatures`' settings ([`crate::knowledge::listing::LISTING`]).
+pub struct Listing;
+
+impl crate::cli::SettingList for Listing {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::knowledge::listing::LISTING;
+}
+
+#[derive(Debug, clap::Args, Default)]
+pub struct SignaturesArgs {
+    /// `--signatures`, `--kind`, `-f`.
+    #[command(flatten)]
+    pub settings: crate::cli::SettingArgs<Listing>,
+    #[command(flatten)]
+    pub config: crate::cli::ConfigFile,
+}
+
 pub(super) fn run(args: &SignaturesArgs, env: &Environment) -> Result<u8, CommandError> {
-    let file = crate::cli::settings::config_file(args.config.path()?.as_deref())?;
+    let file = super::config_file(args.config.path()?.as_deref())?;
     let own = args.settings.resolve(&file.settings)?;
     let given = own.get(&knowledge::listing::SIGNATURES);
     let (kind, format) = (

@@ -30,7 +30,7 @@ pub static EXCLUDE: crate::model::setting::Setting<Vec<String>> = crate::model::
 
 /// The config file's `targets:` (a list, or one comma-separated text): the targets when the
 /// command line gives none (its positional targets are not a setting). No flag, no variable: the
-/// file's only ([`crate::scan::settings::FILE`]).
+/// file's only ([`crate::cmds::scan::FILE_KEYS`]).
 pub static TARGETS: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
     key: "targets",
     flag: "",

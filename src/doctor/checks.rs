@@ -519,13 +519,13 @@ fn remove_unknown_keys(value: &mut serde_yaml::Value, reader: &FileReader) -> Op
     let mut unknown = Vec::new();
     let known = &reader.keys;
     for key in parse::unknown_keys(top, known) {
-        unknown.push(named(&key, "", known));
+        unknown.push((reader.misspelt)(&key, false));
         top.remove(key.as_str());
     }
     if let Some(watch) = top.get_mut("watch").and_then(|w| w.as_mapping_mut()) {
         let known = &reader.watch_keys;
         for key in parse::unknown_keys(watch, known) {
-            unknown.push(named(&key, "watch.", known));
+            unknown.push((reader.misspelt)(&key, true));
             watch.remove(key.as_str());
         }
     }
@@ -554,14 +554,6 @@ fn bad_values(file: &FileRead, shown: &str) -> Option<Check> {
             crate::notify::sink_syntax(),
         )
     })
-}
-
-/// "`prots` (did you mean `ports`?)".
-fn named(key: &str, prefix: &str, known: &[&str]) -> String {
-    match parse::nearest(key, known) {
-        Some(k) => format!("`{prefix}{key}` (did you mean `{prefix}{k}`?)"),
-        None => format!("`{prefix}{key}`"),
-    }
 }
 
 /// One configured sink, as its registration says (`notify::SINKS`' `doctor`): reachable
@@ -699,7 +691,7 @@ mod tests {
             let text = std::fs::read_to_string(p).map_err(|e| e.to_string());
             (p.to_path_buf(), text)
         });
-        let reader = crate::cli::settings::file_reader(|_| Ok(None));
+        let reader = crate::cmds::doctor::file_reader(|_| Ok(None));
         super::config(given.as_ref(), &reader)
     }
 

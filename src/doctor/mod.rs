@@ -115,10 +115,9 @@ pub static FORMAT: crate::model::setting::Setting<DoctorFormat> =
 pub static FORMATS: &[&dyn crate::model::setting::Declared] = &[&FORMAT];
 
 /// `camscan doctor --notify`'s help line (the setting is watch's, [`crate::notify::NOTIFY`]): the
-/// sinks' forms as their registrations spell them (a test holds it to them).
+/// sinks' forms written out from their registrations (`notify::expand_help`).
 pub const NOTIFY_HELP: &str = "Sinks to check besides the config file's `watch: notify:` (as \
-                               `camscan watch --notify`: `stdout`, `webhook=URL`, \
-                               `exec=COMMAND`, `mqtt=mqtt://HOST[:PORT]/TOPIC`). Repeatable";
+                               `camscan watch --notify`: {sinks}). Repeatable";
 
 /// The whole report: `-f json` prints exactly this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,12 +149,15 @@ impl Report {
 
 /// How the entrance reads a config file, handed down: the keys it knows and what a text says, as
 /// a scan reads it. Doctor judges the file; the file's shape and the settings it resolves into
-/// are the entrance's (`cli::config`, `cli::settings`).
+/// are the entrance's (`cli::file`, the commands' rooms).
 pub struct FileReader {
     /// The keys the file's top level knows (its fields, the formats' options, the scan
     /// settings'), and its `watch:` section's (the sinks' options among them).
     pub keys: Vec<&'static str>,
     pub watch_keys: Vec<&'static str>,
+    /// A key the file does not know, named as the reader names it ("`prots` (did you mean
+    /// `ports`?)"), at the top level or (`true`) in `watch:`.
+    pub misspelt: fn(&str, bool) -> String,
     /// The file's text (`None`: no file, every key unset) read as a scan reads it, at its path.
     pub read: ReadFile,
 }
@@ -271,11 +273,11 @@ pub fn write_table(
 mod tests {
     use super::*;
 
-    /// `--notify`'s help names every sink's form, as the registrations spell them.
+    /// `--notify`'s help names every sink's form, written out from the registrations.
     #[test]
     fn the_notify_help_names_every_sink() {
         assert_eq!(
-            super::NOTIFY_HELP,
+            crate::notify::expand_help(super::NOTIFY_HELP),
             format!(
                 "Sinks to check besides the config file's `watch: notify:` (as `camscan watch \
                  --notify`: {}). Repeatable",

@@ -147,36 +147,6 @@ pub fn unknown_keys(mapping: &serde_yaml::Mapping, known: &[&str]) -> Vec<String
         .collect()
 }
 
-/// The known key closest to a misspelt one (at most 2 edits away), to suggest.
-pub fn nearest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(key, k), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-/// Levenshtein distance over chars (config keys are short).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,20 +308,15 @@ mod tests {
     fn unknown_keys_are_named_with_a_suggestion() {
         // The file's fields and the keys of the declared settings and format options, as doctor
         // knows them.
-        let known = &crate::cli::config::keys();
+        let known = &crate::cli::file::keys::<crate::cmds::FileKeys>();
         assert!(
             known.contains(&"ports") && known.contains(&"watch"),
             "{known:?}"
         );
-        let watch = crate::cli::config::watch_keys();
+        let watch = crate::cli::file::watch_keys::<crate::cmds::FileKeys>();
         assert!(watch.contains(&"notify"), "{watch:?}");
         let doc: serde_yaml::Mapping =
             serde_yaml::from_str("prots: 554\nports: 80\ncolour: never\nwatch: {}\n").unwrap();
         assert_eq!(unknown_keys(&doc, known), ["prots", "colour"]);
-        assert_eq!(nearest("prots", known), Some("ports"));
-        assert_eq!(nearest("colour", known), Some("color"));
-        assert_eq!(nearest("something_else", known), None);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

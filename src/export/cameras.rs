@@ -25,34 +25,18 @@ use std::net::IpAddr;
 use super::names::{self, Names, Wanted};
 use crate::model::{Device, OnvifProfile, Protocol, Report, Stream};
 
-/// The tools with a configuration export, for what each can pull.
+/// What a tool with a configuration export can pull, declared by its exporter (`frigate::TOOL`,
+/// `go2rtc::TOOL`, `mediamtx::TOOL`, `ha_sheet::TOOL`) and taken by its push tool too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tool {
-    /// go2rtc sources: `rtsp://`, `rtmp://`, `http://` for MJPEG, HTTP-FLV and MPEG-TS (go2rtc
-    /// `internal/http/http.go` tells the format from Content-Type), and `ffmpeg:` for HLS and DASH
-    /// (see [`super::go2rtc`]).
-    Go2rtc,
-    /// Frigate's ffmpeg inputs with an input preset for each: RTSP (the default preset), RTMP
-    /// (`preset-rtmp-generic`) and MJPEG (`preset-http-mjpeg-generic`), per
-    /// `docs/docs/configuration/ffmpeg_presets.md`.
-    Frigate,
-    /// MediaMTX path sources: `rtsp://`, `rtmp://`, and `http://...m3u8` for HLS (the `source:`
-    /// comment in `mediamtx.yml`).
-    Mediamtx,
-    /// Home Assistant's Generic Camera stream source (anything its stream integration opens:
-    /// PyAV's ffmpeg, DASH's MPD among them).
-    HaSheet,
+pub struct Tool {
+    /// The stream protocols it opens.
+    pub accepts: &'static [Protocol],
 }
 
 impl Tool {
+    /// Whether it opens a stream of protocol `p`.
     pub fn accepts(self, p: Protocol) -> bool {
-        use Protocol::*;
-        match self {
-            Tool::Go2rtc => matches!(p, Rtsp | Rtmp | Mjpeg | Flv | Ts | Hls | Dash),
-            Tool::Frigate => matches!(p, Rtsp | Rtmp | Mjpeg),
-            Tool::Mediamtx => matches!(p, Rtsp | Rtmp | Hls),
-            Tool::HaSheet => matches!(p, Rtsp | Rtmp | Mjpeg | Flv | Ts | Hls | Dash),
-        }
+        self.accepts.contains(&p)
     }
 }
 
@@ -456,7 +440,7 @@ mod tests {
     #[test]
     fn fixture_plan() {
         let report = fixtures::export_report();
-        let plan = plan(&report, Tool::Go2rtc);
+        let plan = plan(&report, super::super::go2rtc::TOOL);
         let names: Vec<String> = plan
             .cameras
             .iter()
@@ -475,7 +459,7 @@ mod tests {
             ]
         );
         assert_eq!(plan.skipped, ["198.18.0.30".parse::<IpAddr>().unwrap()]);
-        let frigate = super::plan(&report, Tool::Frigate);
+        let frigate = super::plan(&report, super::super::frigate::TOOL);
         assert!(
             frigate.skipped.contains(&"198.18.0.70".parse().unwrap()),
             "an HLS-only camera is no Frigate input"

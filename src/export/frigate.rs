@@ -65,6 +65,13 @@ use super::{Exporter, config_header, one_line, yaml};
 use crate::model::setting::{Repeat, SWITCH, Setting, switch};
 use crate::model::{Protocol, Report, Stream};
 
+/// Frigate's ffmpeg inputs with an input preset for each: RTSP (the default preset), RTMP
+/// (`preset-rtmp-generic`) and MJPEG (`preset-http-mjpeg-generic`), per
+/// `docs/docs/configuration/ffmpeg_presets.md`.
+pub const TOOL: Tool = Tool {
+    accepts: &[Protocol::Rtsp, Protocol::Rtmp, Protocol::Mjpeg],
+};
+
 pub struct FrigateExporter {
     /// Inputs from go2rtc's restream, with a `go2rtc:` section (`--frigate-restream`).
     pub restream: bool,
@@ -341,7 +348,7 @@ fn restream_source(s: &Stream, password: &str) -> String {
 
 impl Exporter for FrigateExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let plan = cameras::plan(report, Tool::Frigate);
+        let plan = cameras::plan(report, TOOL);
         let mut text = config_header("Frigate configuration", report);
         text.push_str(
             "# A complete config.yml Frigate starts on as written: MQTT off (Frigate requires an mqtt:\n\

@@ -50,6 +50,20 @@ use super::{Exporter, config_header, yaml};
 use crate::model::setting::{Repeat, SWITCH, Setting, switch};
 use crate::model::{Device, Protocol, Report, Stream};
 
+/// go2rtc sources: `rtsp://`, `rtmp://`, `http://` for MJPEG, HTTP-FLV and MPEG-TS (go2rtc
+/// `internal/http/http.go` tells the format from Content-Type), and `ffmpeg:` for HLS and DASH.
+pub const TOOL: Tool = Tool {
+    accepts: &[
+        Protocol::Rtsp,
+        Protocol::Rtmp,
+        Protocol::Mjpeg,
+        Protocol::Flv,
+        Protocol::Ts,
+        Protocol::Hls,
+        Protocol::Dash,
+    ],
+};
+
 pub struct Go2rtcExporter {
     /// Let go2rtc take the talk-back channel (`--backchannel`; see the module docs).
     pub backchannel: bool,
@@ -277,7 +291,7 @@ pub(super) fn skipped_comment(skipped: &[std::net::IpAddr], why: &str) -> String
 
 impl Exporter for Go2rtcExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let plan = cameras::plan(report, Tool::Go2rtc);
+        let plan = cameras::plan(report, TOOL);
         let mut text = config_header("go2rtc streams", report);
         let needed = password_comments(&plan.cameras, "CAMSCAN_");
         if !needed.is_empty() {

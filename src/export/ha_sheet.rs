@@ -33,6 +33,20 @@ use super::names::Style;
 use super::{Exporter, config_header, one_line, video_summary};
 use crate::model::{Protocol, Report, Stream};
 
+/// Home Assistant's Generic Camera stream source (anything its stream integration opens:
+/// PyAV's ffmpeg, DASH's MPD among them).
+pub const TOOL: Tool = Tool {
+    accepts: &[
+        Protocol::Rtsp,
+        Protocol::Rtmp,
+        Protocol::Mjpeg,
+        Protocol::Flv,
+        Protocol::Ts,
+        Protocol::Hls,
+        Protocol::Dash,
+    ],
+};
+
 pub struct HaSheetExporter;
 
 /// `h265 2688x1520 25fps, rtsp over udp`
@@ -164,7 +178,7 @@ fn block(out: &mut String, cam: &Camera<'_>) {
 
 impl Exporter for HaSheetExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let plan = cameras::plan(report, Tool::HaSheet);
+        let plan = cameras::plan(report, TOOL);
         let mut text = config_header("Home Assistant camera sheet", report);
         text.push_str(
             "# Home Assistant sets up Generic Camera, MJPEG IP Camera and ONVIF cameras in its UI only (no\n\

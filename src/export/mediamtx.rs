@@ -29,7 +29,13 @@ use super::cameras::{self, Camera, Tool};
 use super::go2rtc::skipped_comment;
 use super::names::Style;
 use super::{Exporter, config_header, yaml};
-use crate::model::{Report, Stream};
+use crate::model::{Protocol, Report, Stream};
+
+/// MediaMTX path sources: `rtsp://`, `rtmp://`, and `http://...m3u8` for HLS (the `source:`
+/// comment in `mediamtx.yml`).
+pub const TOOL: Tool = Tool {
+    accepts: &[Protocol::Rtsp, Protocol::Rtmp, Protocol::Hls],
+};
 
 pub struct MediamtxExporter;
 
@@ -103,7 +109,7 @@ fn paths<'a>(cam: &Camera<'a>) -> Vec<(String, &'a Stream)> {
 
 impl Exporter for MediamtxExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let plan = cameras::plan(report, Tool::Mediamtx);
+        let plan = cameras::plan(report, TOOL);
         let mut text = config_header("MediaMTX paths", report);
         let mut overrides = String::new();
         for cam in &plan.cameras {
@@ -228,11 +234,7 @@ mod tests {
 
     #[test]
     fn a_dollar_in_a_device_url_is_not_expanded() {
-        let mut s = Stream::new(
-            "rtsp://198.18.0.5/$HOME/`x`".into(),
-            crate::model::Protocol::Rtsp,
-            554,
-        );
+        let mut s = Stream::new("rtsp://198.18.0.5/$HOME/`x`".into(), Protocol::Rtsp, 554);
         s.username = Some("admin".into());
         assert_eq!(
             override_line("cam", &s, "CAM"),

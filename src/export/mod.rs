@@ -17,7 +17,7 @@ pub(crate) mod csv;
 mod format;
 pub(crate) mod frigate;
 pub(crate) mod go2rtc;
-mod ha_sheet;
+pub mod ha_sheet;
 pub mod interfaces;
 pub mod inventory;
 mod json;

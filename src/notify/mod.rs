@@ -145,6 +145,24 @@ pub fn sink_list(described: bool) -> String {
         .join(", ")
 }
 
+/// Where a help text lists every sink's form ([`expand_help`]): `` `stdout`, `webhook=URL`, ... ``.
+pub const FORMS_MARK: &str = "{sinks}";
+
+/// Where a help text lists every sink's form with what it does ([`expand_help`]).
+pub const DESCRIBED_MARK: &str = "{sinks, described}";
+
+/// `line` with [`FORMS_MARK`] and [`DESCRIBED_MARK`] written out from [`SINKS`] (the entrance
+/// passes every help line through it), so a new sink is in every help at once.
+pub fn expand_help(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains("{sinks") {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    std::borrow::Cow::Owned(
+        line.replace(DESCRIBED_MARK, &sink_list(true))
+            .replace(FORMS_MARK, &sink_list(false)),
+    )
+}
+
 /// `a, b, c or d`.
 fn or_list(items: &[&str]) -> String {
     match items.split_last() {

@@ -28,9 +28,8 @@ pub static NOTIFY: Setting<Vec<String>> = Setting {
     repeat: Repeat::Lines,
     env: "",
     value_name: "SINK",
-    help: "Where events go: `stdout` (NDJSON, the default), `webhook=URL` (an HTTP(S) POST of \
-           each event's JSON), `exec=COMMAND` (run per event, its JSON on stdin), \
-           `mqtt=mqtt://HOST[:PORT]/TOPIC` (MQTT 3.1.1 publishes and retained states). Repeatable",
+    // The sinks are written out from their registrations (`notify::expand_help`).
+    help: "Where events go: {sinks, described}. Repeatable",
     default: Vec::new(),
     choices: None,
     parse: lines,
@@ -66,15 +65,22 @@ mod tests {
         assert!(SETTINGS.iter().all(|d| d.env().is_empty()));
     }
 
-    /// `--notify`'s help names every sink's form and what it does, as the registrations say.
+    /// `--notify`'s help names every sink's form and what it does, written out from the
+    /// registrations.
     #[test]
     fn the_notify_help_names_every_sink() {
+        let help = super::super::expand_help(NOTIFY.help);
+        for def in super::super::SINKS {
+            assert!(
+                help.contains(&format!("`{}` ({})", def.syntax, def.help)),
+                "{help}"
+            );
+        }
         assert_eq!(
-            NOTIFY.help,
-            format!(
-                "Where events go: {}. Repeatable",
-                super::super::sink_list(true)
-            )
+            help,
+            "Where events go: `stdout` (NDJSON, the default), `webhook=URL` (an HTTP(S) POST of \
+             each event's JSON), `exec=COMMAND` (run per event, its JSON on stdin), \
+             `mqtt=mqtt://HOST[:PORT]/TOPIC` (MQTT 3.1.1 publishes and retained states). Repeatable"
         );
     }
 

@@ -153,7 +153,7 @@ pub struct Tls {
     pub insecure: bool,
 }
 
-/// A push's settings, resolved once at the entrance ([`crate::cli::settings`]).
+/// A push's settings, resolved once at the entrance (`cmds::push`).
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub target: Target,

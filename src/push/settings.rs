@@ -2,7 +2,7 @@
 //! entrance makes flags from (`cli::setting_args`): [`OPTIONS`], how any push reaches and writes
 //! into a tool (`push`, `scan --push`, `watch --push`, `serve --push`); [`SETTINGS`], the `push`
 //! command's own; [`AFTER_SCAN`], `--push` of the commands that scan. None is a config-file key.
-//! What they set is [`super::Settings`] (resolved by `cli::settings::push`).
+//! What they set is [`super::Settings`] (resolved by `cmds::push::push`).
 
 use std::path::PathBuf;
 use std::time::Duration;

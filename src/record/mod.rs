@@ -3,7 +3,7 @@
 //! what it knows of the targets before a scan (paths and credentials that worked, trusted reverse
 //! DNS answers), and recording the scan after its results were written, with the summary of what
 //! changed since the last complete scan of the same targets. A recorded scan's steps run in one
-//! order, written once ([`scan`]): `camscan scan` and `audit` (`cmds::scan`), and `watch`'s
+//! order, written once ([`run_scan`]): `camscan scan` and `audit` (`cmds::scan`), and `watch`'s
 //! rounds, `serve`'s API scans and the scans a fleet hub asks of a site ([`round::scan_round`],
 //! which adds the round's figures) all record through it; the commands that read the inventory
 //! back are in [`crate::cmds`]. What the long-running parts share besides (a host's turn handed
@@ -181,7 +181,7 @@ pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
 /// that moved) and the reverse DNS answers it still trusts (neither with `--fresh`, no
 /// DNS with `--no-dns`), the names it gave devices' cameras at the site, and the devices it last
 /// saw misaddressed there (the scan asks for each on the segment it was heard on). Every
-/// recorded scan ([`scan`]: `camscan scan`, `audit`, and the rounds of `watch`, `serve` and the
+/// recorded scan ([`run_scan`]: `camscan scan`, `audit`, and the rounds of `watch`, `serve` and the
 /// fleet) reads it here.
 fn memory(store: Option<&Store>, cfg: &ScanConfig) -> Result<crate::scan::Memory, StoreError> {
     let Some(store) = store else {
@@ -231,7 +231,7 @@ pub enum Output {
 /// scans. Returns the scan and, with a store, what recording it gave. An inventory that fails is
 /// [`CommandError::Store`]; every call on it runs off the async workers. A long-running host's
 /// round ([`round::scan_round`]) is this with a store.
-pub async fn scan(
+pub async fn run_scan(
     cfg: &ScanConfig,
     store: Option<&crate::store::SharedStore>,
     output: Output,
@@ -247,7 +247,7 @@ pub async fn scan(
     }
 }
 
-/// [`scan`] with a store, its recording always given: what a long-running host's rounds run.
+/// [`run_scan`] with a store, its recording always given: what a long-running host's rounds run.
 pub(crate) async fn scan_recorded(
     cfg: &ScanConfig,
     store: &crate::store::SharedStore,
@@ -258,7 +258,7 @@ pub(crate) async fn scan_recorded(
     Ok((scanned, recorded))
 }
 
-/// [`scan`]'s steps up to its end: the scan run, its devices recorded as they became final
+/// [`run_scan`]'s steps up to its end: the scan run, its devices recorded as they became final
 /// (`Some` with a store), enriched.
 async fn run(
     cfg: &ScanConfig,
@@ -318,7 +318,7 @@ fn joined(e: tokio::task::JoinError) -> CommandError {
     CommandError::Usage(format!("recording the scan: {e}"))
 }
 
-/// [`scan`]'s last step with a store: its end recorded ([`finish`]), off the async workers.
+/// [`run_scan`]'s last step with a store: its end recorded ([`finish`]), off the async workers.
 async fn end(
     cfg: &ScanConfig,
     store: &crate::store::SharedStore,

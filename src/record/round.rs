@@ -3,7 +3,7 @@
 //! back from the inventory ([`refresh_devices`]), and how a host hands its turn to a task that
 //! runs beside it ([`Turn`], [`Beside`]: the fleet's agent, started by the command layer).
 //!
-//! A round is the recorded scan ([`super::scan`]: the scan's steps in their one order, which
+//! A round is the recorded scan ([`super::run_scan`]: the scan's steps in their one order, which
 //! `camscan scan` and `audit` run too) with its figures; it sits below the long-running parts that
 //! share it (`watch`, `serve`, `fleet`), none of which names another; `cmds` composes them.
 
@@ -29,7 +29,7 @@ pub struct Round {
 
 /// One scan, recorded, its figures in `metrics`: a round of `camscan watch`, a scan asked over
 /// `camscan serve`'s API, a scan a fleet hub asked of this site. The steps and their order are
-/// [`super::scan`]'s; a round adds its figures and the summary in the log.
+/// [`super::run_scan`]'s; a round adds its figures and the summary in the log.
 pub async fn scan_round(
     cfg: &ScanConfig,
     store: &SharedStore,

@@ -1,6 +1,6 @@
 //! A scan's configuration, validated ([`ScanConfig`]): the plan's input, with its defaults and
 //! the ports it probes (`--ports`, [`crate::probe::PORTS`]). Its declared settings are listed in [`super::settings::SCAN`];
-//! the entrance (`cli::settings`) resolves flags, `CAMSCAN_*` variables, the config file and these
+//! the entrance (`cmds::scan`) resolves flags, `CAMSCAN_*` variables, the config file and these
 //! defaults into it, in that precedence, as ripgrep turns low-level args into high-level ones;
 //! nothing here names the command line. `config.example.yaml` lists every key with its default; a
 //! test checks that it parses to exactly [`ScanConfig::default`].

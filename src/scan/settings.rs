@@ -1,7 +1,7 @@
 //! The settings of the commands that scan, listed once ([`SCAN`]): each is declared beside the
 //! code that reads it ([`crate::model::setting::Setting`]), and this list is what the entrance
-//! makes `scan`'s, `watch`'s and `audit`'s flags from (`cli::setting_args`), what the config
-//! file's top level takes (`cli::config`), what `camscan doctor` knows and what the
+//! makes `scan`'s, `watch`'s and `audit`'s flags from (`cli::SettingArgs`), what the config
+//! file's top level takes (`cli::file`), what `camscan doctor` knows and what the
 //! references are generated from. The resolved values travel in [`super::ScanConfig::settings`].
 //!
 //! Adding a scan setting: its declaration beside its use, and its line here.
@@ -49,38 +49,6 @@ pub static SCAN: &[&dyn Declared] = &[
     &crate::discovery::DISCOVERY,
     &crate::store::settings::HUB,
 ];
-
-/// The settings of the commands that scan beside [`SCAN`]: `--username` (whose password is
-/// asked at once; the command line's only), `--signatures` (the file's `signatures:` too,
-/// [`FILE`]), the hub's password file and `--no-db` (the command line's only).
-pub static FIND: &[&dyn Declared] = &[
-    &crate::credentials::USERNAME,
-    &crate::knowledge::listing::SIGNATURES,
-    &crate::store::settings::HUB_PASSWORD_FILE,
-    &crate::store::settings::NO_DB,
-];
-
-/// The config file's top-level keys besides [`SCAN`]'s, the report's and the formats' options:
-/// the file's own lists (`targets:`, `credentials:`, `paths:`; no flag), and the settings whose
-/// flags other lists give (`--signatures` in [`FIND`], the inventory's `--db`, `--credential-key`
-/// and `--site`, `--width`): each flag over the file's key as its list resolves it
-/// (`resolve(&file.settings)`). `--color` is the entrance's (`cli::GLOBAL`).
-pub static FILE: &[&dyn Declared] = &[
-    &crate::discovery::targets::TARGETS,
-    &crate::credentials::ENTRIES,
-    &crate::analyze::hints::ENTRIES,
-    &crate::knowledge::listing::SIGNATURES,
-    &crate::store::settings::DB,
-    &crate::store::settings::CREDENTIAL_KEY,
-    &crate::store::settings::SITE,
-    &crate::model::table::WIDTH,
-];
-
-/// `--signatures`' help line in the commands that scan ([`FIND`]; `camscan signatures` says its
-/// own).
-pub const SIGNATURES_HELP: &str = "Knowledge files (YAML: signatures, RTSP/HTTP paths, RTMP \
-    names, OUIs, vendors) read before the built-in data, after which every *.yaml in \
-    ~/.config/camscan/knowledge.d/ is read too. Repeatable, or comma-separated";
 
 /// Every scan setting at its default.
 pub fn defaults() -> Settings {

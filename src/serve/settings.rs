@@ -1,12 +1,12 @@
 //! `camscan serve`'s own settings, declared once ([`crate::model::setting::Setting`]) and listed
 //! in [`SETTINGS`], which the entrance makes serve's flags from (`cli::setting_args`). None is a
 //! config-file key: the file's keys serve reads are the scan's, the inventory's and `watch:`.
-//! What they set is [`super::Settings`] (resolved by `cli::settings::serve`).
+//! What they set is [`super::Settings`] (resolved by `cmds::serve::serve`).
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 
-use crate::model::setting::{Declared, Repeat, SWITCH, Setting, list, pairs, path, switch, text};
+use crate::model::setting::{Declared, Repeat, SWITCH, Setting, list, pairs, path, switch};
 
 /// Every setting of `camscan serve` but the inventory's, the formats' and the push's, in
 /// `--help`'s order.
@@ -22,10 +22,6 @@ pub static SETTINGS: &[&dyn Declared] = &[
     &NO_PREVIEW,
     &crate::store::settings::HUB,
     &HUB_PASSWORD_FILE,
-    &EVERY,
-    &CRON,
-    &CHECK_STREAMS,
-    &PUSH,
 ];
 
 /// Where the server listens when `--listen` is not given.
@@ -81,7 +77,7 @@ pub static PRINT_TOKEN: Setting<bool> = Setting {
     parse: switch,
 };
 
-/// `--tls-cert`: HTTPS ([`super::tls`]); needs [`TLS_KEY`] (`cli::settings::serve` checks).
+/// `--tls-cert`: HTTPS ([`super::tls`]); needs [`TLS_KEY`] (`cmds::serve::serve` checks).
 pub static TLS_CERT: Setting<Option<PathBuf>> = Setting {
     key: "tls_cert",
     flag: "--tls-cert",
@@ -173,68 +169,28 @@ pub const HUB_HELP: &str = "The fleet's hub: send this site's scans, devices and
 /// `--hub-password-file`: the scan's ([`crate::store::settings::HUB_PASSWORD_FILE`]).
 pub use crate::store::settings::HUB_PASSWORD_FILE;
 
-/// `--every`: the watcher in this process, its schedule (read as `watch --every` reads it);
-/// not with [`CRON`] (`cli::settings::serve` checks). No variable.
-pub static EVERY: Setting<Option<String>> = Setting {
-    key: "every",
-    flag: "--every",
-    short: None,
-    repeat: Repeat::Once,
-    env: "",
-    value_name: "AGE",
-    help: "Also run the watcher in this process: a complete scan of the config's `targets:` \
-           (else the attached subnets) this often (`15m`); the rest of `camscan watch`'s settings \
-           come from the config's `watch:` section, which alone also starts it when it sets \
-           `every`, `cron` or `check_streams`",
-    default: None,
-    choices: None,
-    parse: text,
-};
+/// `serve --every`'s help line: watch's setting (`watch::settings::EVERY`, read as `watch
+/// --every` reads it, without its variable), the watcher in this process; not with `--cron`
+/// (`cmds::serve::serve` checks).
+pub const EVERY_HELP: &str = "Also run the watcher in this process: a complete scan of the \
+    config's `targets:` (else the attached subnets) this often (`15m`); the rest of `camscan \
+    watch`'s settings come from the config's `watch:` section, which alone also starts it when \
+    it sets `every`, `cron` or `check_streams`";
 
-/// `--cron`: the watcher's schedule as a cron expression instead. No variable.
-pub static CRON: Setting<Option<String>> = Setting {
-    key: "cron",
-    flag: "--cron",
-    short: None,
-    repeat: Repeat::Once,
-    env: "",
-    value_name: "EXPR",
-    help: "The watcher's scans on a cron schedule instead (as `camscan watch --cron`)",
-    default: None,
-    choices: None,
-    parse: text,
-};
+/// `serve --cron`'s help line: watch's setting, the watcher's schedule as a cron expression.
+pub const CRON_HELP: &str =
+    "The watcher's scans on a cron schedule instead (as `camscan watch --cron`)";
 
-/// `--check-streams`: the watcher's stream checks between scans. No variable.
-pub static CHECK_STREAMS: Setting<Option<String>> = Setting {
-    key: "check_streams",
-    flag: "--check-streams",
-    short: None,
-    repeat: Repeat::Once,
-    env: "",
-    value_name: "AGE",
-    help: "The watcher checks every known stream this often between scans (`30s`)",
-    default: None,
-    choices: None,
-    parse: text,
-};
+/// `serve --check-streams`'s help line: watch's setting, the watcher's stream checks.
+pub const CHECK_STREAMS_HELP: &str =
+    "The watcher checks every known stream this often between scans (`30s`)";
 
-/// `--push TOOL=URL`: the tools the page's "Add to" buttons push into ([`super::push`]).
-pub static PUSH: Setting<Vec<String>> = Setting {
-    key: "push",
-    flag: "--push",
-    short: None,
-    repeat: Repeat::Commas,
-    env: "CAMSCAN_PUSH",
-    value_name: "TOOL=URL",
-    // The tools are written out from the push tool registry (`push::tools::expand_help`).
-    help: "Offer the page's \"Add to\" buttons for a running tool: {push tools as TOOL=URL} \
-           (`camscan push`'s plan, apply and verify, for one camera or a selection; passwords \
-           from --credentials). Repeatable",
-    default: Vec::new(),
-    choices: None,
-    parse: list,
-};
+/// `serve --push TOOL=URL`'s help line: the push's setting (`push::settings::SCAN_PUSH`), the
+/// tools the page's "Add to" buttons push into ([`super::push`]). The tools are written out
+/// from the push tool registry (`push::tools::expand_help`).
+pub const PUSH_HELP: &str = "Offer the page's \"Add to\" buttons for a running tool: {push \
+    tools as TOOL=URL} (`camscan push`'s plan, apply and verify, for one camera or a selection; \
+    passwords from --credentials). Repeatable";
 
 #[cfg(test)]
 mod tests {

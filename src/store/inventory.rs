@@ -1,5 +1,5 @@
 //! Where an inventory is: `--db`, the file's `db:` or the default place (the entrance resolves
-//! which, `cli::settings`), told apart once as an SQLite file or a PostgreSQL URL, with its
+//! which, `cmds::inventory`), told apart once as an SQLite file or a PostgreSQL URL, with its
 //! secrets' files; and the fleet's hub a site sends to. Locations only: the store opens them
 //! (`crate::record::open`).
 
@@ -53,7 +53,7 @@ pub struct Inventory {
     pub password_file: Option<PathBuf>,
     /// The credential key's file (`--credential-key`, `CAMSCAN_CREDENTIAL_KEY`, config
     /// `credential_key:`, else for a PostgreSQL inventory the configuration directory's, as the
-    /// entrance resolves it, `cli::settings`); `None`: beside an SQLite file
+    /// entrance resolves it, `cmds::inventory`); `None`: beside an SQLite file
     /// ([`crate::store::cred_key`]), or no place for a PostgreSQL inventory's.
     pub credential_key: Option<PathBuf>,
     /// The environment its connection reads: a PostgreSQL URL's `PG*` variables and

@@ -8,8 +8,10 @@
 //! `forget`, `prune`) read it back, and a scan reads [`Store::known`] to try first what worked last
 //! time.
 //!
-//! The store sits above the scan pipeline and only reads its [`Report`](crate::model::Report): nothing in `scan/` or the
-//! analysers depends on it. Everything here goes through [`Store`]'s small interface, which is how
+//! The store sits beside the scan pipeline and only reads its [`Report`](crate::model::Report): no stage of a scan
+//! and no analyser depends on it. The scan's configuration names it only for where a scan is
+//! recorded (`scan::ScanConfig`'s `db` and `hub`, and `--hub` among the scan's settings), which
+//! the commands and `record` read; the pipeline never opens it. Everything here goes through [`Store`]'s small interface, which is how
 //! a second engine (PostgreSQL, the fleet's hub) joined SQLite without touching the pipeline.
 //!
 //! # Map
@@ -195,7 +197,7 @@ impl Store {
         key_file: Option<&Path>,
     ) -> Result<Store, StoreError> {
         let path = PathBuf::from(target.display());
-        // Its default place is the entrance's to resolve (`Inventory::new`): none here means none.
+        // Its default place is the entrance's to resolve (`cmds::inventory::inventory`): none here means none.
         let key_file = match key_file.map(Path::to_path_buf) {
             Some(k) => k,
             None => {

@@ -3,7 +3,7 @@
 //! the inventory commands), declared once ([`crate::model::setting::Setting`]) and listed in
 //! [`INVENTORY`], which the entrance makes their flags from (`cli::setting_args`). Each is an
 //! `Option` whose `None` lets the config file's key (`db:`, `credential_key:`, `site:`) speak,
-//! then the default its help names (`cli::settings` resolves them).
+//! then the default its help names (`cmds::inventory` resolves them).
 
 use std::path::PathBuf;
 
@@ -111,7 +111,7 @@ pub static HUB: crate::model::setting::Setting<Option<PathBuf>> = crate::model::
     parse: path,
 };
 
-/// `--hub-password-file`: the hub's password (the command line's only, `scan::settings::FIND`;
+/// `--hub-password-file`: the hub's password (the command line's only, `cmds::scan::FIND`;
 /// `serve` says it as this too).
 pub static HUB_PASSWORD_FILE: Setting<Option<PathBuf>> = Setting {
     key: "hub_password_file",
@@ -127,7 +127,7 @@ pub static HUB_PASSWORD_FILE: Setting<Option<PathBuf>> = Setting {
     parse: path,
 };
 
-/// `--no-db`: record nothing (the command line's only, `scan::settings::FIND`).
+/// `--no-db`: record nothing (the command line's only, `cmds::scan::FIND`).
 pub static NO_DB: Setting<bool> = Setting {
     key: "no_db",
     flag: "--no-db",

@@ -1,7 +1,7 @@
 //! `camscan watch`'s own settings, declared once ([`crate::model::setting::Setting`]) and listed
 //! in [`SETTINGS`], which the entrance makes watch's flags from (`cli::setting_args`). Each is
 //! resolved as every setting is: its flag, else the config file's `watch:` key ([`SECTION`]),
-//! else its default (`cli::settings::watch` makes them a [`super::WatchConfig`]).
+//! else its default (`cmds::watch::watch` makes them a [`super::WatchConfig`]).
 //! `--notify` and the sinks' options are declared with the sinks (`notify`).
 
 use crate::model::setting::{Declared, Repeat, SWITCH_OFF, Setting, count, pairs, switch, text};

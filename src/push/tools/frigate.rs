@@ -59,7 +59,7 @@ impl PushTool for Frigate {
     }
 
     fn streams(&self) -> Tool {
-        Tool::Frigate
+        crate::export::frigate::TOOL
     }
 
     fn reference(&self, key: &str) -> Option<(String, String)> {

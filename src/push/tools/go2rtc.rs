@@ -34,7 +34,7 @@ impl PushTool for Go2rtc {
     }
 
     fn streams(&self) -> Tool {
-        Tool::Go2rtc
+        crate::export::go2rtc::TOOL
     }
 
     fn reference(&self, key: &str) -> Option<(String, String)> {

@@ -44,7 +44,7 @@ impl PushTool for Mediamtx {
     }
 
     fn streams(&self) -> Tool {
-        Tool::Mediamtx
+        crate::export::mediamtx::TOOL
     }
 
     fn style(&self) -> Style {

@@ -36,6 +36,9 @@ pub const URL_SPECS_MARK: &str = "{push tools as TOOL=URL}";
 /// Where a help text names every tool by its title ([`expand_help`]).
 pub const TITLES_MARK: &str = "{push tools}";
 
+/// Where a help text names every tool with where its API usually is ([`expand_help`]).
+pub const URLS_MARK: &str = "{push tools' URLs}";
+
 /// `items` as a sentence lists them: `a`, `a or b`, `a, b or c`.
 fn either(items: &[String]) -> String {
     match items {
@@ -65,15 +68,27 @@ pub fn url_specs() -> String {
     )
 }
 
-/// `line` with [`URL_SPECS_MARK`] and [`TITLES_MARK`] written out from [`TOOLS`] (the entrance
-/// passes every help line through it).
+/// Every tool with where its API usually is: "Frigate http://HOST:5000 (...), go2rtc
+/// http://HOST:1984, ... or Home Assistant http://HOST:8123".
+pub fn usual_urls() -> String {
+    either(
+        &TOOLS
+            .iter()
+            .map(|t| format!("{} {}", t.title(), t.usual_url()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// `line` with [`URL_SPECS_MARK`], [`TITLES_MARK`] and [`URLS_MARK`] written out from [`TOOLS`]
+/// (the entrance passes every help line through it).
 pub fn expand_help(line: &str) -> std::borrow::Cow<'_, str> {
     if !line.contains('{') {
         return std::borrow::Cow::Borrowed(line);
     }
     std::borrow::Cow::Owned(
         line.replace(URL_SPECS_MARK, &url_specs())
-            .replace(TITLES_MARK, &titles()),
+            .replace(TITLES_MARK, &titles())
+            .replace(URLS_MARK, &usual_urls()),
     )
 }
 

@@ -68,7 +68,7 @@ impl PushTool for HomeAssistant {
     }
 
     fn streams(&self) -> Tool {
-        Tool::HaSheet
+        crate::export::ha_sheet::TOOL
     }
 
     /// Home Assistant's flows take values, not references to its environment.

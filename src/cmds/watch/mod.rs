@@ -1,18 +1,55 @@
 //! `camscan watch`: the scan configuration as `camscan scan` resolves it, and watch's own
 //! (the flags and the config file's `watch:` section); SIGHUP resolves both again.
 
-use crate::cli::{Cli, WatchArgs};
+use super::Cli;
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
 use crate::scan::rules::ScanRules;
 use crate::watch::{Reload, StartAgent, WatchConfig};
 
+mod settings;
+
+pub use settings::*;
+
+/// watch's own settings ([`crate::watch::settings::SETTINGS`]).
+pub struct Watch;
+
+impl crate::cli::SettingList for Watch {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::watch::settings::SETTINGS;
+}
+
+/// Where watch's events go, and the sinks' own options ([`crate::notify::SETTINGS`]).
+pub struct Sinks;
+
+impl crate::cli::SettingList for Sinks {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::notify::SETTINGS;
+}
+
+#[derive(Debug, Clone, clap::Args, Default)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub scan: super::scan::ScanArgs,
+    /// `--every` ... `--write-then` ([`crate::watch::settings::SETTINGS`]).
+    #[command(flatten)]
+    pub settings: crate::cli::SettingArgs<Watch>,
+    /// `--notify` and the sinks' own options (`--webhook-secret-file`, `--ha-discovery`):
+    /// [`crate::notify::SETTINGS`], their list made from the sinks' registrations.
+    #[command(flatten)]
+    pub sinks: crate::cli::SettingArgs<Sinks>,
+}
+
+/// What the config file's `watch:` section holds ([`crate::cli::file::Keys::WATCH`]): watch's
+/// own settings and the sinks'.
+pub const FILE_SECTION: &[&[&dyn crate::model::setting::Declared]] =
+    &[crate::watch::settings::SECTION, crate::notify::SETTINGS];
+
 pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
     let process = cli.process();
     // Asked once: a reload reads the files again, never the terminal.
-    let password = crate::cli::settings::password_for(&args.scan, &process.env);
+    let password = super::scan::password_for(&args.scan, &process.env);
     let resolve = move |args: &WatchArgs| -> Result<(ScanConfig, WatchConfig), String> {
-        crate::cli::settings::watch(args, &process, password.as_deref())
+        watch(args, &process, password.as_deref())
     };
     let (cfg, w) = resolve(args).map_err(CommandError::Usage)?;
     let runtime = super::scan::knowledge_and_runtime(&cfg)?;

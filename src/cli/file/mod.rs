@@ -1,18 +1,18 @@
-//! The config file's shape: its keys (declared settings', by key, and its `watch:` section's)
-//! and how its text is read into them ([`FileValues::parse`]): the keys that registrations
-//! name, taken out of a mapping by a sieve (`sieve`): the declared settings at its
-//! top level, the formats' options and the scan's (`top_level`), watch's and the sinks' in its
-//! `watch:` section (`watch_section`). Precedence, applied by the entrance that reads the file
-//! (`cli::settings`): flags > env > the file > defaults.
+//! The config file: its shape (declared settings, by key, and its `watch:` section's), how its
+//! text is read into them ([`FileValues::parse`]) and its one reading per command ([`load`]). The
+//! lists of settings it holds are handed in by the commands ([`Keys`]; `cmds::FileKeys`) and
+//! taken out of a mapping by a sieve (`sieve`): at its top level (`top_level`), and in its
+//! `watch:` section (`watch_section`). Precedence, applied by the command that reads the file:
+//! flags > env > the file > defaults.
 //!
-//! Nothing here reads a file or the environment: the entrance reads the config file once
-//! (`cli::settings::file`) and resolves every setting from it; doctor judges the text the
-//! entrance read, with the keys listed here ([`keys`], [`watch_keys`]) and the entrance's reader
-//! handed down (`doctor::FileReader`). Only the entrance names this module.
+//! Doctor judges the text a command read, with the keys listed here ([`keys`], [`watch_keys`])
+//! and the command's reader handed down (`doctor::FileReader`). Only the entrance names this
+//! module.
 
-mod file;
+mod read;
 mod sieve;
 mod top_level;
+mod values;
 mod watch_section;
 
 /// The names of the choices the setting `key` of `settings` takes (none: not a closed set, or
@@ -30,16 +30,33 @@ fn choice_names(
     (!names.is_empty()).then_some(names)
 }
 
-pub use file::*;
+pub use read::*;
+pub use values::*;
+
+/// The lists of declared settings the file holds, handed to the door by the commands that read
+/// it (`cmds::FileKeys`): the door names none of them.
+pub trait Keys: 'static {
+    /// The top level's lists (the scan's, the report's, the formats' options, `--color`, ...).
+    const TOP: &'static [&'static [&'static dyn crate::model::setting::Declared]];
+    /// The `watch:` section's (watch's own and the sinks').
+    const WATCH: &'static [&'static [&'static dyn crate::model::setting::Declared]];
+}
+
+/// Every setting of `lists`, in order.
+fn each(
+    lists: &'static [&'static [&'static dyn crate::model::setting::Declared]],
+) -> impl Iterator<Item = &'static dyn crate::model::setting::Declared> {
+    lists.iter().flat_map(|l| l.iter()).copied()
+}
 
 /// The keys the file's top level knows: `watch` and the settings'.
-pub fn keys() -> Vec<&'static str> {
-    top_level::keys(struct_fields::<file::Shape>())
+pub fn keys<K: Keys>() -> Vec<&'static str> {
+    top_level::keys::<K>(struct_fields::<values::Shape<K>>())
 }
 
 /// The keys of the file's `watch:` section: watch's settings and the sinks'.
-pub fn watch_keys() -> Vec<&'static str> {
-    watch_section::keys()
+pub fn watch_keys<K: Keys>() -> Vec<&'static str> {
+    watch_section::keys::<K>()
 }
 
 /// The field names a serde `Deserialize` struct accepts: what its derive hands to

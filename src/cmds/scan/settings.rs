@@ -3,21 +3,20 @@
 //! once by the command, and the defaults, resolved into one validated [`ScanConfig`], as ripgrep
 //! turns low-level arguments into high-level ones. Precedence: flags > env > YAML config file >
 //! defaults. The typed settings are [`crate::scan::config`]'s, the file's shape
-//! [`crate::cli::config`]'s; only this layer
+//! [`crate::cli::file`]'s; only this layer
 //! reads the command line, so the resolution is the door's functions ([`load_scan_config`],
 //! [`resolve_scan_config`]), not methods of the type it makes.
 
-use super::file::read;
-use super::{Process, invalid};
-use crate::cli::config::FileValues;
-use crate::cli::{FindArgs, ScanArgs};
+use super::{FindArgs, ScanArgs, ScanPushArgs};
+use crate::cli::file::{FileValues, read};
+use crate::cli::{Process, invalid};
 use crate::credentials::{self, Credential};
 use crate::error::Error;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
 use crate::scan::config::default_site;
-use crate::store::{HubConfig, Inventory, InventoryAt};
+use crate::store::{HubConfig, InventoryAt};
 
 /// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal
 /// (never argv); `None` without `--username`.
@@ -46,36 +45,40 @@ pub struct ScanCommand {
 }
 
 /// [`ScanCommand`] of `args` under the global flags of `cli`.
-pub fn scan(args: &ScanArgs, cli: &crate::cli::Cli) -> Result<ScanCommand, CommandError> {
+pub fn resolve(args: &ScanArgs, cli: &crate::cmds::Cli) -> Result<ScanCommand, CommandError> {
     let process = cli.process();
     let password = password_for(args, &process.env);
     let (mut cfg, _file) = load_scan_config(args, &process, password.as_deref())?;
     // -v also asks for the detailed table (one row per stream).
     cfg.detail = cli.verbose() > 0;
-    let pushes = super::push::scan_pushes(&args.push, &cfg, &process.env)?;
+    let pushes = scan_pushes(&args.push, &cfg, &process.env)?;
     Ok(ScanCommand { cfg, pushes })
 }
 
-/// The scan configuration of `camscan audit`: the scan's own resolution of its flags and config
-/// file, with the administration ports added. Their servers speak first, so after the connect
-/// nothing is sent; they are not the user's: asked and judged, kept out of the inventory (no
-/// `port_opened`).
-pub fn audit(args: &crate::cli::AuditArgs, cli: &crate::cli::Cli) -> Result<ScanConfig, Error> {
-    let scan_args = ScanArgs {
-        find: args.find.clone(),
-        out: crate::cli::ScanOutputArgs::default(),
-        push: Default::default(),
-    };
-    let process = cli.process();
-    let password = password_for(&scan_args, &process.env);
-    let (mut cfg, _file) = load_scan_config(&scan_args, &process, password.as_deref())?;
-    for port in crate::audit::AUDIT_PORTS {
-        if !cfg.ports.contains(&port) {
-            cfg.ports.push(port);
-            cfg.unrecorded_ports.push(port);
-        }
-    }
-    Ok(cfg)
+/// `--push TOOL=URL`'s settings of a command that scans (`scan`, `watch`), resolved with the
+/// scan's own (its credentials, its format options) before anything is sent.
+pub fn scan_pushes(
+    args: &ScanPushArgs,
+    cfg: &crate::scan::ScanConfig,
+    env: &Environment,
+) -> Result<Vec<crate::push::Settings>, crate::record::CommandError> {
+    use crate::record::CommandError;
+    args.push
+        .values()?
+        .get(&crate::push::settings::SCAN_PUSH)
+        .iter()
+        .map(|spec| {
+            let target = crate::push::Target::parse(spec).map_err(CommandError::Usage)?;
+            Ok(crate::cmds::push::push(
+                target,
+                &args.options,
+                cfg.credentials.clone(),
+                &cfg.format_options,
+                false,
+                env,
+            )?)
+        })
+        .collect()
 }
 
 /// Merge flags/env (`args`), the config file and the defaults; read targets files; validate values.
@@ -159,7 +162,7 @@ pub fn resolve_scan_config_with_password(
                 store.db_password_file.as_ref(),
                 store.credential_key.as_ref(),
             );
-            Inventory::find(given, file, env)?
+            crate::cmds::inventory::find(given, file, env)?
         },
         site: match store.site.clone() {
             Some(site) => site,
@@ -205,7 +208,7 @@ pub fn load_scan_config(
         .config
         .path()?
         .as_deref()
-        .map(super::file::load)
+        .map(crate::cli::file::load::<crate::cmds::FileKeys>)
         .transpose()?
         .unwrap_or_default();
     let cfg = resolve_scan_config_with_password(args, &file, process, password)
@@ -318,8 +321,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::cli::ScanOutputArgs;
-    use crate::cli::config::*;
+    use crate::cli::file::*;
+    use crate::cmds::scan::ScanOutputArgs;
     use crate::export::{Format, parse_csv_delimiter};
     use crate::probe::DEFAULT_PER_HOST;
     use crate::store::default_db_path;
@@ -345,7 +348,8 @@ mod tests {
         let ip: std::net::IpAddr = "198.18.0.9".parse().unwrap();
         let known =
             || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
-        let file = FileValues::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>("fresh: true\n", Path::new("c.yaml"))
+            .unwrap();
         let fresh = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(fresh.settings.get(&crate::analyze::context::FRESH));
         assert!(crate::scan::plan::remembered(&fresh, known()).is_empty());
@@ -365,11 +369,11 @@ mod tests {
     /// The scan configuration of the command line `argv` with the config file `yaml`.
     fn resolve_argv(argv: &[&str], yaml: &str) -> Result<ScanConfig, Error> {
         use clap::Parser;
-        let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
-        let crate::cli::Command::Scan(args) = cli.command else {
+        let cli = crate::cmds::Cli::try_parse_from(argv).unwrap();
+        let crate::cmds::Command::Scan(args) = cli.command else {
             unreachable!()
         };
-        let file = FileValues::parse(yaml, Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(yaml, Path::new("c.yaml")).unwrap();
         resolve_scan_config(&args, &file, &Process::default())
     }
 
@@ -440,7 +444,11 @@ mod tests {
         ] {
             assert!(parse_csv_delimiter(bad).is_err(), "{bad:?}");
         }
-        let file = FileValues::parse("csv_delimiter: \";\"\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "csv_delimiter: \";\"\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(csv_delimiter(&c), b';');
         let args = ScanArgs {
@@ -455,7 +463,11 @@ mod tests {
             b'\t',
             "flag over file"
         );
-        let file = FileValues::parse("csv_delimiter: \"::\"\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "csv_delimiter: \"::\"\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let e = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("csv_delimiter"), "{e}");
     }
@@ -471,13 +483,13 @@ mod tests {
     }
 
     /// The flags of the format option `key` given as `value`.
-    fn given(key: &str, value: &str) -> crate::cli::FormatOptionArgs {
-        crate::cli::FormatOptionArgs::new([(key.to_string(), value.to_string())].into())
+    fn given(key: &str, value: &str) -> crate::cmds::scan::FormatOptionArgs {
+        crate::cmds::scan::FormatOptionArgs::new([(key.to_string(), value.to_string())].into())
     }
 
     #[test]
     fn precedence_flag_over_file_over_default() {
-        let file = FileValues::parse(
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
             "ports: [554, 8554]\ntimeout: 5s\nconnect_timeout: 0.5\nretries: 3\nformat: csv\n",
             Path::new("x.yaml"),
         )
@@ -516,12 +528,19 @@ mod tests {
             ("mediamtx", Format::Mediamtx),
             ("ha-sheet", Format::HaSheet),
         ] {
-            let file =
-                FileValues::parse(&format!("format: {text}\n"), Path::new("c.yaml")).unwrap();
+            let file = FileValues::parse::<crate::cmds::FileKeys>(
+                &format!("format: {text}\n"),
+                Path::new("c.yaml"),
+            )
+            .unwrap();
             let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
             assert_eq!(c.format, want, "{text}");
         }
-        let file = FileValues::parse("frigate_restream: true\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "frigate_restream: true\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(frigate_restream(&c));
         let args = ScanArgs {
@@ -537,20 +556,28 @@ mod tests {
 
     #[test]
     fn bad_yaml_names_the_file_and_the_problem() {
-        let e = FileValues::parse("prots: [554]\n", Path::new("cams.yaml")).unwrap_err();
+        let e =
+            FileValues::parse::<crate::cmds::FileKeys>("prots: [554]\n", Path::new("cams.yaml"))
+                .unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("cams.yaml") && msg.contains("prots"), "{msg}");
-        let e = FileValues::parse("ports: [554\n", Path::new("c.yaml")).unwrap_err();
+        let e = FileValues::parse::<crate::cmds::FileKeys>("ports: [554\n", Path::new("c.yaml"))
+            .unwrap_err();
         assert!(e.to_string().starts_with("invalid config file c.yaml"));
-        let file = FileValues::parse("timeout: soon\n", Path::new("c.yaml")).unwrap();
+        let file =
+            FileValues::parse::<crate::cmds::FileKeys>("timeout: soon\n", Path::new("c.yaml"))
+                .unwrap();
         let e = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
 
     #[test]
     fn signature_files_from_the_flag_else_the_file() {
-        let file =
-            FileValues::parse("signatures: [site.yaml, more.yaml]\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "signatures: [site.yaml, more.yaml]\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             c.signatures,
@@ -571,8 +598,11 @@ mod tests {
 
     #[test]
     fn stun_ports_are_probed_over_tcp_too() {
-        let file =
-            FileValues::parse("ports: [554, 3478]\nstun_ports: []\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "ports: [554, 3478]\nstun_ports: []\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         let stun = |c: &ScanConfig| c.settings.get(&crate::analyze::webrtc::STUN_PORTS);
         assert!(stun(&c).is_empty());
@@ -587,7 +617,11 @@ mod tests {
         let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(stun(&c), [3478, 19302, 5349, 5350]);
         assert_eq!(c.ports, [554, 3478, 19302, 5349, 5350], "added once each");
-        let file = FileValues::parse("stun_ports: \"19302\"\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
+            "stun_ports: \"19302\"\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(stun(&c), [19302]);
         assert!(c.ports.ends_with(&[19302]));
@@ -605,7 +639,9 @@ mod tests {
     fn inventory_database_from_flag_env_file_or_default() {
         // The place as `--db` gave it (the type tells a file from a server).
         let db = |c: &ScanConfig| c.db.as_ref().map(|i| i.at.as_path().to_path_buf());
-        let file = FileValues::parse("db: /srv/site.db\n", Path::new("c.yaml")).unwrap();
+        let file =
+            FileValues::parse::<crate::cmds::FileKeys>("db: /srv/site.db\n", Path::new("c.yaml"))
+                .unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             db(&c),
@@ -614,7 +650,7 @@ mod tests {
         );
         let args = ScanArgs {
             find: FindArgs {
-                store: crate::cli::DbArgs {
+                store: crate::cmds::inventory::DbArgs {
                     settings: crate::cli::SettingArgs::new(
                         [("db".to_string(), "/tmp/x.db".to_string())].into(),
                     ),
@@ -628,7 +664,7 @@ mod tests {
         assert_eq!(db(&c), Some(PathBuf::from("/tmp/x.db")), "flag over file");
         let args = ScanArgs {
             find: FindArgs {
-                store: crate::cli::DbArgs {
+                store: crate::cmds::inventory::DbArgs {
                     settings: crate::cli::SettingArgs::new(
                         [("db".to_string(), "/tmp/x.db".to_string())].into(),
                     ),
@@ -666,8 +702,10 @@ mod tests {
     fn flag(
         setting: &'static dyn crate::model::setting::Declared,
         text: &str,
-    ) -> crate::cli::ScanSettingArgs {
-        crate::cli::ScanSettingArgs::new([(setting.key().to_string(), text.to_string())].into())
+    ) -> crate::cmds::scan::ScanSettingArgs {
+        crate::cmds::scan::ScanSettingArgs::new(
+            [(setting.key().to_string(), text.to_string())].into(),
+        )
     }
 
     #[test]
@@ -709,7 +747,7 @@ mod tests {
     #[test]
     fn example_config_matches_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
-        let file = super::super::file::load(&path).unwrap();
+        let file = crate::cli::file::load::<crate::cmds::FileKeys>(&path).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(c, ScanConfig::default());
         // And it names every key the file format knows, so it documents them all.

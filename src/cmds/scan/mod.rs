@@ -2,18 +2,26 @@
 //! bad, locked or newer file stops here) and read what it knows of the targets, scan (trying
 //! that first), write the report (stdout or `-o`), then record the scan and, unless `--quiet`,
 //! say on stderr what changed since the last complete scan of the same targets. A failure to
-//! record comes after the results were written, and still exits 2.
+//! record comes after the results were written, and still exits 2. Its arguments are `args`'s,
+//! their resolution `settings`' (shared by every command that scans: `watch`, `serve`, `audit`,
+//! `doctor`).
 
 use std::io::Write as _;
 
-use crate::cli::{Cli, ScanArgs};
+mod args;
+mod settings;
+
+pub use args::*;
+pub use settings::*;
+
+use super::Cli;
 use crate::error::Error;
 use crate::knowledge;
 use crate::record::{self, CommandError, Summary};
 use crate::scan::ScanConfig;
 
 pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
-    let crate::cli::settings::ScanCommand { cfg, pushes } = crate::cli::settings::scan(args, cli)?;
+    let ScanCommand { cfg, pushes } = settings::resolve(args, cli)?;
     let runtime = knowledge_and_runtime(&cfg)?;
     super::block_on(runtime, async {
         let code = scan_and_record(cfg.clone(), cli.quiet()).await?;
@@ -67,7 +75,7 @@ async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandErro
 /// [`scan_and_record`]'s scan, its report written (`write`, as `camscan scan` does) or only
 /// returned (`camscan audit` judges it and writes its own); `enrich` adds to the report what
 /// the caller asks of the devices found before it is recorded (audit's SNMP question). The
-/// steps and their order are [`record::scan`]'s; this command's own are around it: the inventory
+/// steps and their order are [`record::run_scan`]'s; this command's own are around it: the inventory
 /// opened before anything is sent, the summary said on stderr, the hub sent what it lacks.
 pub(super) async fn scan_recorded(
     cfg: &ScanConfig,
@@ -86,7 +94,7 @@ pub(super) async fn scan_recorded(
         (false, true) => record::Output::Return(crate::scan::Progress::Quiet),
         (false, false) => record::Output::Return(crate::scan::Progress::Bar),
     };
-    let (scanned, recorded) = record::scan(cfg, store.as_ref(), output, enrich)
+    let (scanned, recorded) = record::run_scan(cfg, store.as_ref(), output, enrich)
         .await
         .map_err(not_recorded)?;
     if let (Some(store), Some(recorded)) = (&store, recorded) {

@@ -1,12 +1,13 @@
 //! The config file read at the door: once per command ([`read_config_file`], logged), and the
 //! values the commands' settings take from it beside their flags (the knowledge files, the
-//! inventory's place, the files it names). Its shape is [`crate::cli::config`]'s.
+//! inventory's place, the files it names). Its shape is [`crate::cli::file`]'s.
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::config::FileValues;
+use clap::Args;
+
+use crate::cli::file::FileValues;
 use crate::error::Error;
-use crate::model::environment::Environment;
 use crate::model::setting::Repeat;
 
 /// `--config`: the config file, read before the settings it holds (so no key of its own).
@@ -27,17 +28,17 @@ pub static CONFIG: crate::model::setting::Setting<Option<PathBuf>> =
 
 /// The config file `--config` names, read (no file: every key unset). A command calls this once
 /// and resolves all its settings from what it returns.
-pub fn config_file(path: Option<&Path>) -> Result<FileValues, Error> {
-    Ok(path.map(load).transpose()?.unwrap_or_default())
+pub fn config_file<K: super::Keys>(path: Option<&Path>) -> Result<FileValues, Error> {
+    Ok(path.map(load::<K>).transpose()?.unwrap_or_default())
 }
 
 /// The config file at `path`, read and parsed.
-pub fn load(path: &Path) -> Result<FileValues, Error> {
+pub fn load<K: super::Keys>(path: &Path) -> Result<FileValues, Error> {
     let text = read_config_file(path).map_err(|source| Error::ReadFile {
         path: path.to_path_buf(),
         source,
     })?;
-    FileValues::parse(&text, path)
+    FileValues::parse::<K>(&text, path)
 }
 
 /// The config file's text. Every read of it goes through here and is logged (debug, target
@@ -56,17 +57,24 @@ pub(crate) fn read(path: &Path) -> Result<String, Error> {
     })
 }
 
-/// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
-/// default location ([`crate::store::default_db_path`]; `None` without a home directory).
-pub fn db_path(
-    flag: Option<&Path>,
-    file: &FileValues,
-    env: &Environment,
-) -> Result<Option<PathBuf>, Error> {
-    Ok(match flag {
-        Some(flag) => Some(flag.to_path_buf()),
-        None => file
-            .get(&crate::store::settings::DB)?
-            .or_else(|| crate::store::default_db_path(env)),
-    })
+/// `--config` ([`CONFIG`]).
+pub struct Config;
+
+impl crate::cli::SettingList for Config {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[&CONFIG];
+}
+
+/// The config file: declared once, flattened by every command that reads one.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ConfigFile {
+    /// `--config`.
+    #[command(flatten)]
+    pub settings: crate::cli::SettingArgs<Config>,
+}
+
+impl ConfigFile {
+    /// The config file given (`--config` or `CAMSCAN_CONFIG`).
+    pub fn path(&self) -> Result<Option<PathBuf>, crate::error::Error> {
+        Ok(self.settings.values()?.get(&CONFIG))
+    }
 }

@@ -3,7 +3,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::*;
+use crate::cli::{SettingArgs, SettingList};
 
 /// `camscan hub`.
 #[derive(Debug, Args)]
@@ -108,5 +108,5 @@ pub struct HubListArgs {
     pub hub: HubDbArgs,
     /// `-f`.
     #[command(flatten)]
-    pub format: SettingArgs<crate::cli::inventory::Rows>,
+    pub format: SettingArgs<crate::cmds::inventory::Rows>,
 }

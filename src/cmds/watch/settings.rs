@@ -1,9 +1,9 @@
 //! `camscan watch`'s own settings: its flags over the config file's `watch:` section over the
-//! defaults ([`WatchConfig`]; the scan's settings are [`super::scan()`]'s).
+//! defaults ([`WatchConfig`]; the scan's settings are [`crate::cmds::scan::load_scan_config`]'s).
 
 use std::collections::BTreeMap;
 
-use crate::cli::WatchArgs;
+use super::WatchArgs;
 use crate::notify::SinkSpec;
 use crate::watch::{Schedule, WatchConfig};
 
@@ -13,11 +13,11 @@ use crate::watch::{Schedule, WatchConfig};
 /// command line and the environment the process's (what was read at the door).
 pub fn watch(
     args: &WatchArgs,
-    process: &crate::cli::settings::Process,
+    process: &crate::cli::Process,
     password: Option<&str>,
 ) -> Result<(crate::scan::ScanConfig, WatchConfig), String> {
-    let (cfg, file) =
-        super::scan::load_scan_config(&args.scan, process, password).map_err(|e| e.to_string())?;
+    let (cfg, file) = crate::cmds::scan::load_scan_config(&args.scan, process, password)
+        .map_err(|e| e.to_string())?;
     // A bad value of the file's `watch:` section, said with its place (`watch.every: 1hr` at line
     // 3), before the section is resolved.
     for checked in [
@@ -27,8 +27,8 @@ pub fn watch(
         checked.map_err(|e| file.placed_in_watch(e).to_string())?;
     }
     let mut w = WatchConfig::resolve(args, &file.watch, &process.env)?;
-    w.pushes =
-        super::push::scan_pushes(&args.scan.push, &cfg, &process.env).map_err(|e| e.to_string())?;
+    w.pushes = crate::cmds::scan::scan_pushes(&args.scan.push, &cfg, &process.env)
+        .map_err(|e| e.to_string())?;
     Ok((cfg, w))
 }
 
@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn the_example_config_gives_the_defaults_and_flags_override_it() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
-        let file = crate::cli::settings::file::load(&path).unwrap();
+        let file = crate::cli::file::load::<crate::cmds::FileKeys>(&path).unwrap();
         let wf = file.watch;
         let w = WatchConfig::resolve(&WatchArgs::default(), &wf, &Default::default()).unwrap();
         assert!(matches!(w.schedule, Schedule::Every(d) if d == DEFAULT_EVERY));
@@ -146,7 +146,7 @@ mod tests {
     fn the_sink_options_from_the_flags_else_the_watch_section_reach_the_sinks() {
         use clap::Parser;
 
-        use crate::cli::{Cli, Command};
+        use crate::cmds::{Cli, Command};
         use crate::notify::{SinkOptions, mqtt, webhook};
 
         let dir = tempfile::tempdir().unwrap();
@@ -162,7 +162,9 @@ mod tests {
             ),
         )
         .unwrap();
-        let wf = crate::cli::settings::file::load(&config).unwrap().watch;
+        let wf = crate::cli::file::load::<crate::cmds::FileKeys>(&config)
+            .unwrap()
+            .watch;
         let options = |a: &WatchArgs| {
             SinkOptions::new(
                 WatchConfig::resolve(a, &wf, &Default::default())
@@ -209,7 +211,7 @@ mod tests {
         let Command::Serve(a) = serve.command else {
             unreachable!()
         };
-        let (_, watcher) = crate::cli::settings::serve(&a, &Default::default()).unwrap();
+        let (_, watcher) = crate::cmds::serve::serve(&a, &Default::default()).unwrap();
         let o = SinkOptions::new(watcher.unwrap().sink_options, None).unwrap();
         assert_eq!(o.webhook_secret.as_deref(), Some(&b"in the file"[..]));
         assert!(o.values.get(&mqtt::HA_DISCOVERY));
@@ -222,7 +224,7 @@ mod tests {
     fn watchs_flags_are_resolved_over_the_file() {
         use clap::Parser;
 
-        use crate::cli::{Cli, Command};
+        use crate::cmds::{Cli, Command};
         let resolved = |argv: &[&str]| {
             let cli = Cli::try_parse_from(["camscan", "watch"].iter().chain(argv)).unwrap();
             let Command::Watch(a) = cli.command else {

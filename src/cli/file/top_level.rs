@@ -1,45 +1,30 @@
 //! The config file's top level: its `watch:` section, and the declared settings it holds (the
-//! formats' options, [`crate::export::options::OPTIONS`]; the scan's,
-//! [`crate::scan::settings::SCAN`] and [`crate::scan::settings::FILE`]; the report's,
-//! `scan::output::SETTINGS`; `--color`), taken out of the mapping by the sieve
+//! lists the commands hand in, [`Keys::TOP`]: the formats' options, the scan's, the report's,
+//! `--color`), taken out of the mapping by the sieve
 //! ([`super::sieve`]) before the derived reader sees it, as text by key for their parsers (a
 //! switch as a YAML boolean, so a wrong one is the reader's error with its place).
 
 use serde::Deserialize;
 
 use super::sieve::{Sieve, Taken};
-use super::{FileValues, Shape};
-use crate::model::setting::Declared;
-use crate::scan::settings::SCAN;
+use super::{FileValues, Keys, Shape};
 
 /// The config file's top-level keys: the shape's own (`watch`, `fields`) and the settings'.
-pub fn keys(fields: &[&'static str]) -> Vec<&'static str> {
+pub fn keys<K: Keys>(fields: &[&'static str]) -> Vec<&'static str> {
     let mut keys = fields.to_vec();
-    keys.extend(settings().map(|d| d.key()));
+    keys.extend(super::each(K::TOP).map(|d| d.key()));
     keys
 }
 
-/// The settings the top level holds: the formats' options, the scan's, the report's, the file's
-/// own and those of other lists ([`crate::scan::settings::FILE`]), and `--color`.
-fn settings() -> impl Iterator<Item = &'static dyn Declared> {
-    crate::export::options::OPTIONS
-        .iter()
-        .chain(SCAN)
-        .chain(crate::scan::output::SETTINGS)
-        .chain(crate::scan::settings::FILE)
-        .copied()
-        .chain([&crate::cli::COLOR as &'static dyn Declared])
-}
-
 /// The names of the choices the top-level setting `key` takes (none: not a closed set).
-pub(super) fn choices(key: &str) -> Option<Vec<String>> {
-    super::choice_names(settings(), key)
+pub(super) fn choices<K: Keys>(key: &str) -> Option<Vec<String>> {
+    super::choice_names(super::each(K::TOP), key)
 }
 
 /// The config file `text` (not empty) read: the settings' values as text by key.
-pub(super) fn from_yaml(text: &str) -> Result<FileValues, serde_yaml::Error> {
-    let mut taken = Taken::of(|key| settings().find(|d| d.key() == key));
-    let shape = Shape::deserialize(Sieve {
+pub(super) fn from_yaml<K: Keys>(text: &str) -> Result<FileValues, serde_yaml::Error> {
+    let mut taken = Taken::of(|key| super::each(K::TOP).find(|d| d.key() == key));
+    let shape = Shape::<K>::deserialize(Sieve {
         inner: serde_yaml::Deserializer::from_str(text),
         taken: &mut taken,
     })?;
@@ -57,12 +42,13 @@ mod tests {
 
     use super::*;
     use crate::model::setting::Settings;
+    use crate::scan::settings::SCAN;
 
     /// A scan setting is a top-level key, a number or a text; an unknown key is still refused
     /// with its place, and a setting's bad value is its parser's error when resolved.
     #[test]
     fn the_settings_keys_are_read_from_the_top_level() {
-        let file = FileValues::parse(
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
             "arp_rate: 300\nmedia_rate: \"20\"\nconcurrency: null\n",
             Path::new("c.yaml"),
         )
@@ -79,7 +65,7 @@ mod tests {
             !file.settings.contains_key("concurrency"),
             "null: not given"
         );
-        let e = FileValues::parse("arp_rat: 300\n", Path::new("c.yaml"))
+        let e = FileValues::parse::<crate::cmds::FileKeys>("arp_rat: 300\n", Path::new("c.yaml"))
             .unwrap_err()
             .to_string();
         assert!(
@@ -97,7 +83,7 @@ mod tests {
 
     #[test]
     fn the_options_keys_are_read_and_others_refused_as_before() {
-        let file = FileValues::parse(
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
             "ports: [554]\ncsv_delimiter: \";\"\nfrigate_restream: true\nbackchannel: null\n",
             Path::new("c.yaml"),
         )
@@ -107,13 +93,19 @@ mod tests {
         assert_eq!(given("frigate_restream"), Some("true"));
         assert_eq!(given("backchannel"), None, "null: not given");
         assert!(file.settings.contains_key("ports"));
-        let e = FileValues::parse("frigate_restream: yes please\n", Path::new("c.yaml"))
-            .unwrap_err()
-            .to_string();
+        let e = FileValues::parse::<crate::cmds::FileKeys>(
+            "frigate_restream: yes please\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("c.yaml") && e.contains("line 1"), "{e}");
-        let e = FileValues::parse("ports: [554]\nprots: 1\n", Path::new("c.yaml"))
-            .unwrap_err()
-            .to_string();
+        let e = FileValues::parse::<crate::cmds::FileKeys>(
+            "ports: [554]\nprots: 1\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             e.contains("unknown key `prots` (did you mean `ports`?) at line 2"),
             "{e}"
@@ -127,7 +119,7 @@ mod tests {
     fn the_files_own_keys_are_settings() {
         use crate::model::table::WIDTH;
         use crate::store::settings::{DB, SITE};
-        let file = FileValues::parse(
+        let file = FileValues::parse::<crate::cmds::FileKeys>(
             "targets: 198.18.0.0/24, 198.18.1.7\ncredentials: [\"admin:a,b\", \"198.18.0.9 root:x\"]\n\
              paths: [\"/cam?ch=1,2\"]\nsignatures: [a.yaml, b.yaml]\ndb: /srv/i.db\nsite: lab\n\
              width: 120\ncolor: never\n",
@@ -158,14 +150,21 @@ mod tests {
             file.get(&crate::cli::COLOR).unwrap(),
             Some(crate::model::environment::ColorChoice::Never)
         );
-        let list = FileValues::parse("targets: [198.18.0.1, 198.18.0.2]\n", Path::new("c.yaml"));
+        let list = FileValues::parse::<crate::cmds::FileKeys>(
+            "targets: [198.18.0.1, 198.18.0.2]\n",
+            Path::new("c.yaml"),
+        );
         assert_eq!(
             list.unwrap()
                 .get(&crate::discovery::targets::TARGETS)
                 .unwrap(),
             ["198.18.0.1", "198.18.0.2"]
         );
-        let bad = FileValues::parse("color: pink\nwidth: -1\n", Path::new("c.yaml")).unwrap();
+        let bad = FileValues::parse::<crate::cmds::FileKeys>(
+            "color: pink\nwidth: -1\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
         let e = bad.get(&crate::cli::COLOR).unwrap_err().to_string();
         assert!(e.contains("\"pink\" for color"), "{e}");
         assert!(bad.get(&WIDTH).is_err());

@@ -4,8 +4,8 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::settings::config_file;
-use crate::cli::{HubArgs, HubCommand, HubDbArgs};
+use crate::cli::file::FileValues;
+use crate::cmds::config_file;
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
@@ -14,6 +14,10 @@ use crate::store::site_admin::{SiteForgotten, role_for};
 use crate::store::{Inventory, InventoryAt};
 
 use super::write_stdout;
+
+mod args;
+
+pub use args::*;
 
 pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError> {
     match &args.command {
@@ -161,7 +165,7 @@ fn open(args: &HubDbArgs, env: &Environment) -> Result<(Store, String), CommandE
 
 /// The hub's URL: `--db`, else the config file's `db:`, as every inventory command reads them.
 fn hub_url(args: &HubDbArgs, env: &Environment) -> Result<String, CommandError> {
-    match Inventory::of_hub(args, &config_file(args.config.path()?.as_deref())?, env)?.at {
+    match of_hub(args, &config_file(args.config.path()?.as_deref())?, env)?.at {
         InventoryAt::Postgres(url) => Ok(url),
         InventoryAt::File(_) => Err(not_a_hub()),
     }
@@ -263,4 +267,22 @@ fn write_password(path: &Path, password: &str) -> Result<Pending, CommandError> 
 #[allow(clippy::print_stderr)]
 fn say(line: &str) {
     eprintln!("camscan: {line}");
+}
+
+/// `camscan hub`'s: the hub's database, as every inventory command finds it.
+fn of_hub(
+    args: &HubDbArgs,
+    file: &FileValues,
+    env: &Environment,
+) -> Result<Inventory, CommandError> {
+    use crate::store::site_admin::{DB, DB_PASSWORD_FILE};
+    let given = args.settings.values()?;
+    let db = super::inventory::db_path(given.get(&DB).as_deref(), file, env)?
+        .ok_or(CommandError::NoLocation)?;
+    Ok(super::inventory::inventory(
+        db,
+        given.get(&DB_PASSWORD_FILE),
+        None,
+        env,
+    ))
 }

@@ -3,28 +3,103 @@
 //! and verified, 1 when something was refused or did not verify, 2 when the tool could not be
 //! reached or the inventory not read.
 
-use crate::cli::PushArgs;
-use crate::cli::settings::config_file;
+use crate::cmds::config_file;
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::push::{Outcome, PushError, Settings, Target, render};
 use crate::record::CommandError;
-use crate::store::Inventory;
 use crate::store::Store;
 
 use super::write_stdout;
+
+mod settings;
+
+pub use settings::*;
+
+/// How a push reaches and writes into a tool ([`crate::push::settings::OPTIONS`]).
+pub struct PushOptions;
+
+impl crate::cli::SettingList for PushOptions {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::push::settings::OPTIONS;
+}
+
+/// How a push reaches and writes into a tool, as given (shared by `push`, `scan --push`,
+/// `watch --push`, `serve --push`).
+pub type PushOptionArgs = crate::cli::SettingArgs<PushOptions>;
+
+/// `camscan push`'s own settings ([`crate::push::settings::SETTINGS`]).
+pub struct Push;
+
+impl crate::cli::SettingList for Push {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::push::settings::SETTINGS;
+}
+
+/// `--push` of the commands that scan ([`crate::push::settings::AFTER_SCAN`]).
+pub struct AfterScan;
+
+impl crate::cli::SettingList for AfterScan {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::push::settings::AFTER_SCAN;
+}
+
+/// `camscan push URL`'s help; where each tool's API usually is comes from its registration.
+const URL_HELP: &str = "Its API's URL: {push tools' URLs}";
+
+/// `camscan push TOOL URL`.
+#[derive(Debug, clap::Args)]
+pub struct PushArgs {
+    /// The tool.
+    #[arg(value_enum)]
+    pub tool: crate::push::ToolKind,
+    /// Its API's URL ([`URL_HELP`], the tools written out from the push tool registry).
+    #[arg(value_name = "URL", help = crate::cli::expand_help(URL_HELP))]
+    pub url: String,
+    #[command(flatten)]
+    pub store: super::inventory::DbArgs,
+    #[command(flatten)]
+    pub options: PushOptionArgs,
+    /// `--credentials`, `--device`, `--dry-run`, `-f`.
+    #[command(flatten)]
+    pub settings: crate::cli::SettingArgs<Push>,
+    #[command(flatten)]
+    pub table: super::TableWidth,
+    #[command(flatten)]
+    pub format_options: PushFormatOptionArgs,
+}
+
+/// The format options a push reads (what it writes beside each camera), with push's help.
+pub struct PushFormatOptions;
+
+impl crate::cli::SettingList for PushFormatOptions {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::push::settings::FORMAT_OPTIONS;
+    const HELP: &'static [(&'static str, &'static str)] = crate::push::settings::FORMAT_OPTION_HELP;
+}
+
+/// The format options a push reads, as given.
+pub type PushFormatOptionArgs = crate::cli::SettingArgs<PushFormatOptions>;
+
+/// `camscan push`'s summary; the tools' names come from the push tool registry
+/// ([`crate::push::tools::expand_help`]).
+pub(crate) const ABOUT: &str = "Push the inventory's cameras into a running {push tools} through its \
+    API: plan (add, update, keep, or leave a person's entry alone), apply one camera at a time, \
+    read back and verify. --dry-run prints the plan only. Nothing camscan did not write is \
+    changed, and nothing is deleted without --prune. Exit 0 when all was taken and verified, 1 \
+    when something was refused or did not verify, 2 when the tool cannot be reached.";
 
 pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError> {
     let file = config_file(args.store.config.path()?.as_deref())?;
     let target = Target::new(args.tool, &args.url).map_err(CommandError::Usage)?;
     let own = args.settings.values()?;
     let given = own.get(&crate::push::settings::CREDENTIALS);
-    let creds = crate::cli::settings::camera_logins(given.as_deref(), &file)?;
+    let creds = camera_logins(given.as_deref(), &file)?;
     let formats = args.format_options.resolve(&file.settings)?;
     let dry_run = own.get(&crate::push::settings::DRY_RUN);
-    let mut settings =
-        crate::cli::settings::push(target, &args.options, creds, &formats, dry_run, env)?;
-    let mut store = crate::record::open_existing(&Inventory::resolve(&args.store, &file, env)?)?;
+    let mut settings = push(target, &args.options, creds, &formats, dry_run, env)?;
+    let mut store =
+        crate::record::open_existing(&super::inventory::resolve(&args.store, &file, env)?)?;
     settings.hand_back = own.get(&crate::push::settings::HAND_BACK);
     let devices = own.get(&crate::push::settings::DEVICE);
     let site = args.store.site()?;

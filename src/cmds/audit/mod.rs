@@ -2,22 +2,46 @@
 //! a scan runs and is recorded as `camscan scan` would record it (or, with `--from-db`, the
 //! inventory's newest description of each device at the site is read and nothing is sent); the
 //! devices are judged ([`crate::audit`]), the findings recorded in the inventory with their
-//! `finding_new` / `finding_resolved` events (unless `--no-db`; see `audit_record`) and the
+//! `finding_new` / `finding_resolved` events (unless `--no-db`; see `record`) and the
 //! result written (stdout or `-o`, atomically). The
 //! exit code is the scan's (0 found, 1 nothing, 130/143 interrupted), or 4 with `--fail-on` when
 //! a finding at or above it exists; an error is 2.
 
 use std::path::Path;
 
+use super::Cli;
 use crate::audit::formats::AuditFormat;
 use crate::audit::settings as set;
 use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
-use crate::cli::{AuditArgs, Cli};
 use crate::error::{Error, exit};
 use crate::record::CommandError;
+use crate::scan::ScanConfig;
 use crate::store::DeviceQuery;
 use crate::store::Inventory;
+
+mod record;
+
+/// audit's own settings ([`crate::audit::settings::SETTINGS`]).
+pub struct Audit;
+
+impl crate::cli::SettingList for Audit {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::audit::settings::SETTINGS;
+}
+
+/// `camscan audit`.
+#[derive(Debug, clap::Args, Default)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub find: super::scan::FindArgs,
+    /// `--from-db`, `--expect`, `-o`, `--ffmpeg`, `--no-thumbnails`, `--check-defaults`, `-f`,
+    /// `--fail-on`.
+    #[command(flatten)]
+    pub settings: crate::cli::SettingArgs<Audit>,
+    #[command(flatten)]
+    pub table: super::TableWidth,
+}
 
 pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let own = args.settings.values()?;
@@ -29,7 +53,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         .as_deref()
         .map(read_plan)
         .transpose()?;
-    let cfg = crate::cli::settings::audit(args, cli)?;
+    let cfg = scan_config(args, cli)?;
     let output = own.get(&crate::export::OUTPUT);
     let (from_db, check_defaults) = (own.get(&set::FROM_DB), own.get(&set::CHECK_DEFAULTS));
     let no_thumbnails = own.get(&set::NO_THUMBNAILS);
@@ -127,6 +151,29 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     })
 }
 
+/// The scan configuration of `camscan audit`: the scan's own resolution of its flags and config
+/// file, with the administration ports added. Their servers speak first, so after the connect
+/// nothing is sent; they are not the user's: asked and judged, kept out of the inventory (no
+/// `port_opened`).
+fn scan_config(args: &AuditArgs, cli: &Cli) -> Result<ScanConfig, Error> {
+    let scan_args = super::scan::ScanArgs {
+        find: args.find.clone(),
+        out: Default::default(),
+        push: Default::default(),
+    };
+    let process = cli.process();
+    let password = super::scan::password_for(&scan_args, &process.env);
+    let (mut cfg, _file) =
+        super::scan::load_scan_config(&scan_args, &process, password.as_deref())?;
+    for port in crate::audit::AUDIT_PORTS {
+        if !cfg.ports.contains(&port) {
+            cfg.ports.push(port);
+            cfg.unrecorded_ports.push(port);
+        }
+    }
+    Ok(cfg)
+}
+
 /// The flags that do not go together, refused before anything is read or sent; `ffmpeg`: the
 /// program `--ffmpeg` named, found.
 fn refuse_conflicts(
@@ -173,8 +220,8 @@ fn record_findings(
     coverage: &crate::audit::resolve::Coverage,
 ) -> Result<(), CommandError> {
     if let Some(mut store) = crate::record::open_for_scan(cfg)? {
-        let r = super::audit_record::record(&mut store, &cfg.site, audit, coverage)
-            .map_err(CommandError::Record)?;
+        let r =
+            record::record(&mut store, &cfg.site, audit, coverage).map_err(CommandError::Record)?;
         tracing::info!(
             new = r.new,
             resolved = r.resolved,

@@ -2,15 +2,15 @@
 //! run with (the config file's scan settings, as `camscan scan --config` reads them, recorded at
 //! the served inventory's site) and the watcher in this process; one read of the config file.
 
-use super::Process;
-use crate::cli::{FindArgs, ScanArgs, ScanOutputArgs, ServeArgs, WatchArgs};
+use super::ServeArgs;
+use crate::cli::Process;
+use crate::cmds::config_file;
+use crate::cmds::scan::{FindArgs, ScanArgs, ScanOutputArgs, ScanSettingArgs, resolve_scan_config};
+use crate::cmds::watch::WatchArgs;
 use crate::record::CommandError;
 use crate::serve::{self, Settings};
 use crate::store::Inventory;
 use crate::watch::WatchConfig;
-
-use super::config_file;
-use super::scan::resolve_scan_config;
 
 /// `camscan serve`'s settings, and its watcher's (`None`: no schedule).
 pub fn serve(
@@ -18,9 +18,11 @@ pub fn serve(
     process: &Process,
 ) -> Result<(Settings, Option<WatchConfig>), CommandError> {
     let file = config_file(args.store.config.path()?.as_deref())?;
-    let inventory = Inventory::resolve(&args.store, &file, &process.env)?;
+    let inventory = crate::cmds::inventory::resolve(&args.store, &file, &process.env)?;
     let given = args.settings.values()?;
-    let (every, cron) = (given.get(&serve::EVERY), given.get(&serve::CRON));
+    let watcher = args.watcher.values()?;
+    use crate::watch::settings as watch;
+    let (every, cron) = (watcher.get(&watch::EVERY), watcher.get(&watch::CRON));
     let (tls_cert, tls_key) = (given.get(&serve::TLS_CERT), given.get(&serve::TLS_KEY));
     // What a declaration cannot say yet (CONTRIBUTING, "A setting"): which flags go together.
     if every.is_some() && cron.is_some() {
@@ -49,7 +51,7 @@ pub fn serve(
     let own = [text("hub_password_file", "hub_password_file")];
     let scan_args = ScanArgs {
         find: FindArgs {
-            settings: crate::cli::ScanSettingArgs::new(scan_given.into_iter().flatten().collect()),
+            settings: ScanSettingArgs::new(scan_given.into_iter().flatten().collect()),
             own: crate::cli::SettingArgs::new(own.into_iter().flatten().collect()),
             store: args.store.clone(),
             ..FindArgs::default()
@@ -62,18 +64,17 @@ pub fn serve(
     };
     // Its inventory is `inventory`: the same flags and file, resolved by the same rules.
     let scan = resolve_scan_config(&scan_args, &file, process)?;
-    let check_streams = given.get(&serve::CHECK_STREAMS);
+    let check_streams = watcher.get(&watch::CHECK_STREAMS);
     let in_file =
         |s: &crate::model::setting::Setting<Option<String>>| file.watch.contains_key(s.key);
     let watching = every.is_some()
         || cron.is_some()
         || check_streams.is_some()
-        || in_file(&crate::watch::settings::EVERY)
-        || in_file(&crate::watch::settings::CRON)
-        || in_file(&crate::watch::settings::CHECK_STREAMS);
+        || in_file(&watch::EVERY)
+        || in_file(&watch::CRON)
+        || in_file(&watch::CHECK_STREAMS);
     let watch = if watching {
         // Serve's three over the file's `watch:`, as watch's own flags would be.
-        use crate::watch::settings as watch;
         let texts = [
             (watch::EVERY.key, every),
             (watch::CRON.key, cron),
@@ -92,12 +93,12 @@ pub fn serve(
     } else {
         None
     };
-    let pushes = given
-        .get(&serve::PUSH)
+    let pushes = watcher
+        .get(&crate::push::settings::SCAN_PUSH)
         .iter()
         .map(|spec| {
             let target = crate::push::Target::parse(spec).map_err(CommandError::Usage)?;
-            Ok(super::push(
+            Ok(crate::cmds::push::push(
                 target,
                 &args.push_options,
                 scan.credentials.clone(),
@@ -124,7 +125,7 @@ pub fn serve(
 
 /// The inventory whose server's token `camscan serve --print-token` prints.
 pub fn serve_inventory(args: &ServeArgs, process: &Process) -> Result<Inventory, CommandError> {
-    Inventory::resolve(
+    crate::cmds::inventory::resolve(
         &args.store,
         &config_file(args.store.config.path()?.as_deref())?,
         &process.env,
@@ -135,7 +136,7 @@ pub fn serve_inventory(args: &ServeArgs, process: &Process) -> Result<Inventory,
 mod tests {
     use clap::Parser;
 
-    use crate::cli::{Cli, Command};
+    use crate::cmds::{Cli, Command};
     use crate::record::CommandError;
 
     fn resolved(argv: &[&str]) -> Result<crate::serve::Settings, CommandError> {
@@ -145,6 +146,39 @@ mod tests {
             unreachable!()
         };
         super::serve(&args, &Default::default()).map(|(s, _)| s)
+    }
+
+    /// Serve's `--every`, `--cron`, `--check-streams` and `--push` are watch's and the push's
+    /// declarations, each with serve's help line; the watch's variables are not serve's
+    /// (`CAMSCAN_EVERY` starts no watcher in serve), the push's is.
+    #[test]
+    fn the_watchers_flags_are_watchs_declarations_with_serves_help() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let serve = cmd.find_subcommand("serve").unwrap();
+        let watch = cmd.find_subcommand("watch").unwrap();
+        let arg = |c: &clap::Command, id: &str| {
+            let a = c.get_arguments().find(|a| a.get_id() == id).unwrap();
+            let env = a.get_env().map(|e| e.to_string_lossy().into_owned());
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            (env, help, a.get_value_names().map(|v| v[0].to_string()))
+        };
+        for (key, line) in [
+            ("every", crate::serve::EVERY_HELP),
+            ("cron", crate::serve::CRON_HELP),
+            ("check_streams", crate::serve::CHECK_STREAMS_HELP),
+        ] {
+            let (env, help, value) = arg(serve, key);
+            assert_eq!((env, help.as_str()), (None, line), "serve --{key}");
+            let (watch_env, _, watch_value) = arg(watch, key);
+            assert!(watch_env.is_some(), "watch --{key} keeps its variable");
+            assert_eq!(value, watch_value, "{key}: one declaration");
+        }
+        let (env, help, _) = arg(serve, "push");
+        assert_eq!(env.as_deref(), Some("CAMSCAN_PUSH"));
+        assert!(help.starts_with("Offer the page's"), "{help}");
+        let s = resolved(&["--push", "go2rtc=http://127.0.0.1:1984"]).unwrap();
+        assert_eq!(s.pushes.len(), 1);
     }
 
     /// What clap checked before serve's flags were declared settings, its resolution checks:

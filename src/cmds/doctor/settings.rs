@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use super::Process;
-use super::scan::resolve_scan_config;
-use crate::cli::config::FileValues;
-use crate::cli::{DoctorArgs, ScanArgs};
+use super::DoctorArgs;
+use crate::cli::Process;
+use crate::cli::file::FileValues;
+use crate::cmds::scan::{ScanArgs, resolve_scan_config};
 use crate::doctor::{FileRead, FileReader, Settings};
 use crate::error::Error;
 use crate::store::Inventory;
@@ -22,11 +22,11 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
             store.db_password_file.as_ref(),
             store.credential_key.as_ref(),
         );
-        Inventory::find(given, file, &env)
+        crate::cmds::inventory::find(given, file, &env)
     };
     Ok(Settings {
         config: args.store.config.path()?.map(|path| {
-            let text = super::read_config_file(&path).map_err(|e| e.to_string());
+            let text = crate::cli::read_config_file(&path).map_err(|e| e.to_string());
             (path, text)
         }),
         file: file_reader(inventory),
@@ -47,18 +47,19 @@ pub fn file_reader(
     inventory: impl Fn(&FileValues) -> Result<Option<Inventory>, Error> + 'static,
 ) -> FileReader {
     FileReader {
-        keys: crate::cli::config::keys(),
-        watch_keys: crate::cli::config::watch_keys(),
+        keys: crate::cli::file::keys::<crate::cmds::FileKeys>(),
+        watch_keys: crate::cli::file::watch_keys::<crate::cmds::FileKeys>(),
+        misspelt: crate::cli::file::misspelt::<crate::cmds::FileKeys>,
         read: Box::new(move |text: Option<(&str, &Path)>| {
             let file = match text {
-                Some((text, path)) => FileValues::parse(text, path)?,
+                Some((text, path)) => FileValues::parse::<crate::cmds::FileKeys>(text, path)?,
                 None => FileValues::default(),
             };
             // The `watch:` section's values, each its default where not given.
-            let sinks =
-                crate::cli::SettingArgs::<crate::cli::Sinks>::default().resolve(&file.watch)?;
-            let watch =
-                crate::cli::SettingArgs::<crate::cli::Watch>::default().resolve(&file.watch)?;
+            let sinks = crate::cli::SettingArgs::<crate::cmds::watch::Sinks>::default()
+                .resolve(&file.watch)?;
+            let watch = crate::cli::SettingArgs::<crate::cmds::watch::Watch>::default()
+                .resolve(&file.watch)?;
             Ok(FileRead {
                 scan_values: scan_values(&file).err(),
                 inventory: inventory(&file)?,

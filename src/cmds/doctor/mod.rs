@@ -1,27 +1,30 @@
-//! `camscan doctor`'s arguments.
+//! `camscan doctor`: why a scan may miss things ([`crate::doctor`] holds the checks).
 
-use clap::Args;
+use crate::cli::Process;
+use crate::record::CommandError;
 
-use super::*;
+mod settings;
 
-#[derive(Debug, Args, Default)]
+pub use settings::*;
+
+#[derive(Debug, clap::Args, Default)]
 pub struct DoctorArgs {
     #[command(flatten)]
-    pub store: DbArgs,
+    pub store: super::inventory::DbArgs,
     /// `--notify`: sinks to check besides the file's ([`DoctorNotify`]).
     #[command(flatten)]
-    pub notify: SettingArgs<DoctorNotify>,
+    pub notify: crate::cli::SettingArgs<DoctorNotify>,
     /// `-f`.
     #[command(flatten)]
-    pub format: SettingArgs<DoctorFormats>,
+    pub format: crate::cli::SettingArgs<DoctorFormats>,
     #[command(flatten)]
-    pub table: crate::cli::TableWidth,
+    pub table: super::TableWidth,
 }
 
 /// `camscan doctor -f` ([`crate::doctor::FORMATS`]).
 pub struct DoctorFormats;
 
-impl SettingList for DoctorFormats {
+impl crate::cli::SettingList for DoctorFormats {
     const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::doctor::FORMATS;
 }
 
@@ -29,7 +32,11 @@ impl SettingList for DoctorFormats {
 /// ([`crate::doctor::NOTIFY_HELP`]).
 pub struct DoctorNotify;
 
-impl SettingList for DoctorNotify {
+impl crate::cli::SettingList for DoctorNotify {
     const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[&crate::notify::NOTIFY];
     const HELP: &'static [(&'static str, &'static str)] = &[("notify", crate::doctor::NOTIFY_HELP)];
+}
+
+pub(super) fn run(args: &DoctorArgs, process: &Process) -> Result<u8, CommandError> {
+    Ok(crate::doctor::run(&doctor(args, process)?)?)
 }

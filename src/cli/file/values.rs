@@ -1,24 +1,26 @@
 //! The YAML config file's values: every key a declared setting's, as text by key, read by its
 //! setting's parser when the command resolves it (its flag over it); the `watch:` section's the
 //! same, for watch's settings and the sinks'. An unknown key is an error, with its place, so a
-//! typo is caught. The entrance reads the file, once per command
-//! (`cli::settings::read_config_file`).
+//! typo is caught. The door reads the file, once per command ([`super::read_config_file`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::watch_section;
+use super::{Keys, watch_section};
 use crate::error::Error;
 use crate::model::setting::Setting;
+
+/// The choices of a closed set's key, at the top level or (`true`) in `watch:`.
+type Choices = fn(bool, &str) -> Option<Vec<String>>;
 
 /// The config file's values, as text by key (`Debug` shows the keys only: `credentials:` holds
 /// passwords).
 #[derive(Clone, Default)]
 pub struct FileValues {
-    /// The top level's: the scan's settings ([`crate::scan::settings::SCAN`] and
-    /// [`crate::scan::settings::FILE`]), the report's, the formats' options and `color`.
+    /// The top level's: the settings of the lists [`Keys::TOP`] (the scan's, the report's, the
+    /// formats' options and `color`).
     pub settings: BTreeMap<String, String>,
     /// The `watch:` section's: `camscan watch`'s settings and the sinks' ([`watch_section`]).
     pub watch: BTreeMap<String, String>,
@@ -26,15 +28,20 @@ pub struct FileValues {
     /// bad value is said with its place ([`FileValues::placed`]).
     pub path: Option<std::path::PathBuf>,
     pub lines: BTreeMap<String, usize>,
+    /// The choices of a closed set's key, at the top level or (`true`) in `watch:`, from the
+    /// lists the file was read with: what a misspelt value is told it may be.
+    pub(super) choices: Option<Choices>,
 }
 
 /// The file's shape as its reader sees it once the sieve has taken the settings' keys out of the
 /// top level: the `watch:` section, and no other key.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct Shape {
-    #[serde(default, deserialize_with = "watch_section::read")]
+#[serde(deny_unknown_fields, bound = "")]
+pub(super) struct Shape<K: Keys> {
+    #[serde(default, deserialize_with = "watch_section::read::<K, _>")]
     pub(super) watch: BTreeMap<String, String>,
+    #[serde(skip)]
+    keys: std::marker::PhantomData<fn() -> K>,
 }
 
 impl std::fmt::Debug for FileValues {
@@ -63,15 +70,22 @@ impl FileValues {
         }
     }
 
-    pub fn parse(text: &str, path: &Path) -> Result<Self, Error> {
+    pub fn parse<K: Keys>(text: &str, path: &Path) -> Result<Self, Error> {
         if text.trim().is_empty() {
             return Ok(FileValues::default());
         }
-        let mut values = super::top_level::from_yaml(text).map_err(|e| Error::ConfigFile {
+        let mut values = super::top_level::from_yaml::<K>(text).map_err(|e| Error::ConfigFile {
             path: path.to_path_buf(),
-            message: in_doctors_words(&e, text),
+            message: in_doctors_words::<K>(&e, text),
         })?;
         values.path = Some(path.to_path_buf());
+        values.choices = Some(|in_watch, key| {
+            if in_watch {
+                watch_section::choices::<K>(key)
+            } else {
+                super::top_level::choices::<K>(key)
+            }
+        });
         // A top-level key starts its line, unindented (`per_host: 2`); the `watch:` section's are
         // indented below it (`watch.every`).
         let mut in_watch = false;
@@ -138,19 +152,16 @@ impl FileValues {
             .lines
             .get(&name)
             .map_or_else(String::new, |n| format!(" at line {n}"));
-        let choices = if in_watch {
-            super::watch_section::choices(field)
-        } else {
-            super::top_level::choices(field)
-        };
-        let meant = choices
+        let meant = self
+            .choices
+            .and_then(|choices| choices(in_watch, field))
             .and_then(|names| {
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
                 value
                     .split(',')
                     .map(str::trim)
                     .find(|v| !v.is_empty() && !names.contains(v))
-                    .and_then(|v| crate::doctor::parse::nearest(v, &names).map(|k| (v, k)))
+                    .and_then(|v| nearest(v, &names).map(|k| (v, k)))
                     .map(|(v, k)| format!(" (`{v}`: did you mean `{k}`?)"))
             })
             .unwrap_or_default();
@@ -167,23 +178,53 @@ pub const EVERY_KEY: &str = "config.example.yaml lists every key";
 /// A misspelt key as `camscan doctor` names it, "`prots` (did you mean `ports`?)", or
 /// "`watch.evry` (did you mean `watch.every`?)" in the `watch:` section; the key alone when no
 /// known key is within two edits of it.
-pub fn misspelt(key: &str, in_watch: bool) -> String {
+pub fn misspelt<K: Keys>(key: &str, in_watch: bool) -> String {
     let (prefix, known) = if in_watch {
-        ("watch.", super::watch_keys())
+        ("watch.", super::watch_keys::<K>())
     } else {
-        ("", super::keys())
+        ("", super::keys::<K>())
     };
-    match crate::doctor::parse::nearest(key, &known) {
+    match nearest(key, &known) {
         Some(k) => format!("`{prefix}{key}` (did you mean `{prefix}{k}`?)"),
         None => format!("`{prefix}{key}`"),
     }
+}
+
+/// The known key closest to a misspelt one (at most 2 edits away), to suggest.
+fn nearest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance over chars (config keys are short).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// The reader's error as the user reads it: serde's "unknown field `per_hosts`, expected
 /// `watch`" (the fields left after the sieve, which mean nothing to the user) said as `doctor`
 /// says it, with the key it probably meant and its line; any other error as the reader wrote it
 /// (it names its line).
-fn in_doctors_words(e: &serde_yaml::Error, text: &str) -> String {
+fn in_doctors_words<K: Keys>(e: &serde_yaml::Error, text: &str) -> String {
     let said = e.to_string();
     let Some(key) = said
         .split_once("unknown field `")
@@ -198,11 +239,30 @@ fn in_doctors_words(e: &serde_yaml::Error, text: &str) -> String {
         .and_then(|(n, _)| text.lines().nth(n.saturating_sub(1)))
         .is_some_and(|l| l.starts_with([' ', '\t']));
     let at = line.map_or_else(String::new, |(n, c)| format!(" at line {n} column {c}"));
-    if !in_watch && super::watch_keys().contains(&key) {
+    if !in_watch && super::watch_keys::<K>().contains(&key) {
         return format!(
             "unknown key `{key}`{at}: it belongs in the `watch:` section (`watch.{key}`) \
              ({EVERY_KEY})"
         );
     }
-    format!("unknown key {}{at} ({EVERY_KEY})", misspelt(key, in_watch))
+    format!(
+        "unknown key {}{at} ({EVERY_KEY})",
+        misspelt::<K>(key, in_watch)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{edit_distance, nearest};
+
+    /// A misspelt key's suggestion: the known key at most two edits away.
+    #[test]
+    fn the_nearest_known_key_is_suggested() {
+        let known = &["ports", "color", "watch"];
+        assert_eq!(nearest("prots", known), Some("ports"));
+        assert_eq!(nearest("colour", known), Some("color"));
+        assert_eq!(nearest("something_else", known), None);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 }

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use crate::cli::PushOptionArgs;
-use crate::cli::config::FileValues;
+use super::PushOptionArgs;
+use crate::cli::file::FileValues;
 use crate::error::Error;
 
 use crate::model::Credential;
@@ -18,32 +18,6 @@ fn setup(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
         value: path.display().to_string(),
         reason: format!("{what}: {e}"),
     }
-}
-
-/// `--push TOOL=URL`'s settings of a command that scans (`scan`, `watch`), resolved with the
-/// scan's own (its credentials, its format options) before anything is sent.
-pub fn scan_pushes(
-    args: &crate::cli::ScanPushArgs,
-    cfg: &crate::scan::ScanConfig,
-    env: &Environment,
-) -> Result<Vec<Settings>, crate::record::CommandError> {
-    use crate::record::CommandError;
-    args.push
-        .values()?
-        .get(&crate::push::settings::SCAN_PUSH)
-        .iter()
-        .map(|spec| {
-            let target = Target::parse(spec).map_err(CommandError::Usage)?;
-            Ok(push(
-                target,
-                &args.options,
-                cfg.credentials.clone(),
-                &cfg.format_options,
-                false,
-                env,
-            )?)
-        })
-        .collect()
 }
 
 /// The settings of a push to `target`, with the camera logins `credentials` and the formats'
