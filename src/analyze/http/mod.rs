@@ -329,6 +329,10 @@ async fn discover(
 /// page alone; empty (every path, probe and guess) in a thorough walk, or when nothing names a
 /// camera maker (a recorder's or a video server's page, whose WebRTC side and media folders are
 /// what it is asked for).
+///
+/// Only a maker that documents something for the web (a device API probe or a media path): a
+/// MAC block of a maker of general-purpose boxes (Synology, TP-Link, Cisco) names the box, not
+/// what runs on it (go2rtc or Frigate on a NAS), and leaves the port to the whole dictionary.
 fn focus(
     root: &crate::net::rtsp::Reply,
     s: &HttpSettings,
@@ -338,16 +342,22 @@ fn focus(
     if !s.focused {
         return Vec::new();
     }
-    if !s.makers.is_empty() {
-        return s.makers.clone();
+    let k = crate::knowledge::get();
+    let makers = if s.makers.is_empty() {
+        let verdict = classify(&[Observation::new("/", &root.head, page)]);
+        match (verdict.vendor, verdict.kind) {
+            (Some(v), crate::knowledge::Kind::CameraUi) => {
+                std::iter::once(v).chain(k.platform_of(v)).collect()
+            }
+            _ => Vec::new(),
+        }
+    } else {
+        s.makers.clone()
+    };
+    if k.probe_paths_of(&makers).is_empty() && k.http_paths_of(&makers).is_empty() {
+        return Vec::new();
     }
-    let verdict = classify(&[Observation::new("/", &root.head, page)]);
-    match (verdict.vendor, verdict.kind) {
-        (Some(v), crate::knowledge::Kind::CameraUi) => std::iter::once(v)
-            .chain(crate::knowledge::get().platform_of(v))
-            .collect(),
-        _ => Vec::new(),
-    }
+    makers
 }
 
 /// The root page's media links (`/` itself when it streams): the paths to GET and the WHEP
@@ -748,6 +758,10 @@ mod tests {
         assert!(focus(&plain, &s(false, vec![axis]), page).is_empty());
         let iris = reply("HTTP/1.1 200 OK\r\nServer: BlueIris-HTTP/1.1\r\n\r\n");
         assert!(focus(&iris, &s(true, vec![]), page).is_empty());
+        // A NAS maker's MAC block documents nothing for the web: go2rtc in its Docker is asked
+        // for as on any box.
+        let nas = k.vendor("synology").unwrap();
+        assert!(focus(&plain, &s(true, vec![nas]), page).is_empty());
         // What a named maker is asked: its own device API and media paths, nobody else's.
         assert_eq!(k.probe_paths_of(&[hik]), ["/ISAPI/System/deviceInfo"]);
         assert_eq!(
