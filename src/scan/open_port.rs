@@ -36,9 +36,11 @@ pub async fn analyze_port(
             )
         };
         let mut detected = detect_once().await;
-        if detected.as_ref().err().is_some_and(refused_after_open) {
-            tracing::debug!(%addr, "open a moment ago, refused now: looking once more");
-            tokio::time::sleep(ONE_CONNECTION_WAIT).await;
+        // Refused, or hung up on every protocol asked (the connection met the used-up server's
+        // backlog as it closed): one more look, the analysis slot lent meanwhile.
+        if detected.as_ref().err().is_some_and(refused_after_open) || matches!(detected, Ok(None)) {
+            tracing::debug!(%addr, "open a moment ago, refused or hung up now: looking once more");
+            crate::analyze::slot::idle(tokio::time::sleep(ONE_CONNECTION_WAIT)).await;
             detected = detect_once().await;
         }
         detected
@@ -80,7 +82,10 @@ pub async fn analyze_port(
 /// (ffmpeg's HTTP server with `-listen 1` in a loop, as people serve a USB camera with it) is used
 /// up by the probe's connection and listens again about 0.3 s later (measured on this project's
 /// machine, idle, ffmpeg 5.1); with tests and builds beside it, one second was once not enough
-/// (`tests/streamer_manners.rs`), so two. Only a port refused right after it was open waits.
+/// (`tests/streamer_manners.rs`), so two. Only a port refused right after it was open waits, or
+/// one that hung up on RTSP, HTTP and RTMP alike: a connection that reached the used-up server's
+/// backlog as it closed is accepted and then dropped (CI: detection over in 0.5 s, the port
+/// reported with no service and no word).
 const ONE_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A connection refused (or reset) on a port the probe found open a moment ago.
