@@ -31,7 +31,9 @@ impl Slots {
         self.pool.clone().acquire_owned().await.ok()
     }
 
-    /// Every slot: once it is had, no analysis runs.
+    /// Every slot: once it is had, no analysis holds one (an analysis that lent its slot while
+    /// it waits may still be waiting; its port's `Analysed` message, not this, tells the
+    /// collector it is done).
     pub async fn all(&self, n: usize) {
         let _ = self.pool.acquire_many(n as u32).await;
     }
