@@ -16,6 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub struct Slots {
     pool: Arc<Semaphore>,
     lendable: Arc<Semaphore>,
+    n: usize,
 }
 
 impl Slots {
@@ -23,6 +24,7 @@ impl Slots {
         Slots {
             pool: Arc::new(Semaphore::new(n)),
             lendable: Arc::new(Semaphore::new(n)),
+            n,
         }
     }
 
@@ -34,8 +36,8 @@ impl Slots {
     /// Every slot: once it is had, no analysis holds one (an analysis that lent its slot while
     /// it waits may still be waiting; its port's `Analysed` message, not this, tells the
     /// collector it is done).
-    pub async fn all(&self, n: usize) {
-        let _ = self.pool.acquire_many(n as u32).await;
+    pub async fn all(&self) {
+        let _ = self.pool.acquire_many(self.n as u32).await;
     }
 }
 

@@ -512,6 +512,13 @@ impl Knowledge {
         distinct(of_makers(&self.http_paths, makers).map(|p| p.path.as_str()))
     }
 
+    /// Whether one of `makers` documents anything for the web (a device API probe or a media
+    /// path): what a focused analysis of a web port can keep to.
+    pub fn documents_web(&self, makers: &[VendorId]) -> bool {
+        of_makers(&self.probes, makers).next().is_some()
+            || of_makers(&self.http_paths, makers).next().is_some()
+    }
+
     /// The HLS/DASH folders asked on every HTTP port, each once, in order.
     pub fn http_folders(&self) -> Vec<&str> {
         distinct(self.http_folders.iter().map(|f| f.folder.as_str()))

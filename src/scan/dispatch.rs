@@ -95,5 +95,5 @@ pub async fn dispatch(
         });
     }
     let _ = ev_tx.send(Msg::PortsDispatched).await;
-    pool.all(slots).await;
+    pool.all().await;
 }

@@ -93,8 +93,9 @@ impl ScanPlan {
             });
         }
         let links = Links::of(&locals, &set);
-        let concurrency = concurrency(cfg.settings.get(&crate::probe::CONCURRENCY));
-        let analyses = crate::net::analysis_slots(concurrency, crate::net::raise_fd_limit());
+        let fd_limit = crate::net::raise_fd_limit();
+        let concurrency = concurrency(cfg.settings.get(&crate::probe::CONCURRENCY), fd_limit);
+        let analyses = crate::net::analysis_slots(concurrency, fd_limit);
         let host = HostFacts::gather(&locals, cfg.container_markers.as_deref());
         let host_warnings = crate::net::host::warnings(&host, &locals);
         let probe = ProbeSettings {
@@ -300,10 +301,9 @@ fn attached_subnets(cfg: &ScanConfig, locals: &[LocalNet]) -> Result<Vec<String>
     Ok(specs)
 }
 
-/// Probes at once: `--concurrency`, unless it needs more sockets than the open-file limit (raised
-/// as far as allowed first) gives; by default what that limit allows.
-fn concurrency(asked: Option<usize>) -> usize {
-    let fd_limit = crate::net::raise_fd_limit();
+/// Probes at once: `--concurrency`, unless it needs more sockets than the open-file limit
+/// `fd_limit` (raised as far as allowed first) gives; by default what that limit allows.
+fn concurrency(asked: Option<usize>, fd_limit: u64) -> usize {
     let derived = crate::net::default_concurrency(fd_limit);
     match asked {
         Some(n) if n > derived && !crate::net::fits_fd_limit(n, fd_limit) => {

@@ -40,10 +40,11 @@ pub(super) fn focus(
     } else {
         s.makers.clone()
     };
-    if k.probe_paths_of(&makers).is_empty() && k.http_paths_of(&makers).is_empty() {
-        return Vec::new();
+    if k.documents_web(&makers) {
+        makers
+    } else {
+        Vec::new()
     }
-    makers
 }
 
 /// Fingerprint probes (`detect::fingerprint::probe_paths`): distinctive, harmless GETs whose

@@ -62,16 +62,26 @@ pub fn scan_pushes(
     cfg: &crate::scan::ScanConfig,
     env: &Environment,
 ) -> Result<Vec<crate::push::Settings>, crate::record::CommandError> {
+    let specs = args.push.values()?.get(&crate::push::settings::SCAN_PUSH);
+    pushes_of(&specs, &args.options, cfg, env)
+}
+
+/// Each `TOOL=URL` of `specs` (`--push` of a command that scans: `scan`, `watch`, `serve`'s
+/// scheduled scans) resolved with the scan's credentials and format options.
+pub fn pushes_of(
+    specs: &[String],
+    options: &crate::cmds::push::PushOptionArgs,
+    cfg: &crate::scan::ScanConfig,
+    env: &Environment,
+) -> Result<Vec<crate::push::Settings>, crate::record::CommandError> {
     use crate::record::CommandError;
-    args.push
-        .values()?
-        .get(&crate::push::settings::SCAN_PUSH)
+    specs
         .iter()
         .map(|spec| {
             let target = crate::push::Target::parse(spec).map_err(CommandError::Usage)?;
             Ok(crate::cmds::push::push(
                 target,
-                &args.options,
+                options,
                 cfg.credentials.clone(),
                 &cfg.format_options,
                 false,

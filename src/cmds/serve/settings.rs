@@ -93,21 +93,12 @@ pub fn serve(
     } else {
         None
     };
-    let pushes = watcher
-        .get(&crate::push::settings::SCAN_PUSH)
-        .iter()
-        .map(|spec| {
-            let target = crate::push::Target::parse(spec).map_err(CommandError::Usage)?;
-            Ok(crate::cmds::push::push(
-                target,
-                &args.push_options,
-                scan.credentials.clone(),
-                &scan.format_options,
-                false,
-                &process.env,
-            )?)
-        })
-        .collect::<Result<Vec<_>, CommandError>>()?;
+    let pushes = crate::cmds::scan::pushes_of(
+        &watcher.get(&crate::push::settings::SCAN_PUSH),
+        &args.push_options,
+        &scan,
+        &process.env,
+    )?;
     let settings = Settings {
         inventory,
         listen: given.get(&serve::LISTEN),
