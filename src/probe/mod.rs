@@ -64,7 +64,8 @@ pub static CONCURRENCY: Setting<Option<usize>> = Setting {
     repeat: Repeat::Once,
     env: "CAMSCAN_CONCURRENCY",
     value_name: "N",
-    help: "Probes in flight at once [default: derived from the open-file limit, at most 1024]",
+    help: "Probes in flight at once; an eighth of it (16 to 128) is the port analyses run at \
+           once [default: derived from the open-file limit, at most 1024]",
     default: None,
     choices: None,
     parse: |t| crate::model::setting::count(t, 1).map(Some),
