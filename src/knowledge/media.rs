@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::entry::{self, Check, Context};
+use super::{VendorId, distinct};
 
 /// A vendor's RTSP stream paths, channel 1: the main stream first, the sub stream second.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,4 +199,37 @@ impl Check for Name {
     fn set_from(&mut self, from: usize) {
         self.from = from;
     }
+}
+
+/// What a focused analysis asks a web port whose device's maker is named (issue 83): that
+/// maker's own entries of the web knowledge.
+impl super::Knowledge {
+    /// The probe paths of `makers` (their own device APIs, whose answers give the model and
+    /// firmware), each once, in order: all a focused analysis asks a web port whose maker is
+    /// known (issue 83).
+    pub fn probe_paths_of(&self, makers: &[VendorId]) -> Vec<&str> {
+        distinct(of_makers(&self.probes, makers).map(|p| p.path.as_str()))
+    }
+
+    /// The HTTP media paths `makers` document, each once, in order: the dictionary of a focused
+    /// analysis of a web port whose maker is known.
+    pub fn http_paths_of(&self, makers: &[VendorId]) -> Vec<&str> {
+        distinct(of_makers(&self.http_paths, makers).map(|p| p.path.as_str()))
+    }
+
+    /// Whether one of `makers` documents anything for the web (a device API probe or a media
+    /// path): what a focused analysis of a web port can keep to.
+    pub fn documents_web(&self, makers: &[VendorId]) -> bool {
+        of_makers(&self.probes, makers).next().is_some()
+            || of_makers(&self.http_paths, makers).next().is_some()
+    }
+}
+
+/// The entries of `paths` one of `makers` serves.
+fn of_makers<'a>(paths: &'a [HttpPath], makers: &[VendorId]) -> impl Iterator<Item = &'a HttpPath> {
+    paths.iter().filter(|p| {
+        p.vendor
+            .as_deref()
+            .is_some_and(|v| makers.iter().any(|m| m.as_str() == v))
+    })
 }

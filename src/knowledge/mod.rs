@@ -120,15 +120,6 @@ impl std::fmt::Display for Origin {
     }
 }
 
-/// The entries of `paths` one of `makers` serves.
-fn of_makers<'a>(paths: &'a [HttpPath], makers: &[VendorId]) -> impl Iterator<Item = &'a HttpPath> {
-    paths.iter().filter(|p| {
-        p.vendor
-            .as_deref()
-            .is_some_and(|v| makers.iter().any(|m| m.as_str() == v))
-    })
-}
-
 /// Everything known: each kind's entries in the order they are used (user files first).
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
@@ -497,26 +488,6 @@ impl Knowledge {
     /// The HTTP media paths asked on every HTTP port, each once, in order.
     pub fn http_paths(&self) -> Vec<&str> {
         distinct(self.http_paths.iter().map(|p| p.path.as_str()))
-    }
-
-    /// The probe paths of `makers` (their own device APIs, whose answers give the model and
-    /// firmware), each once, in order: all a focused analysis asks a web port whose maker is
-    /// known (issue 83).
-    pub fn probe_paths_of(&self, makers: &[VendorId]) -> Vec<&str> {
-        distinct(of_makers(&self.probes, makers).map(|p| p.path.as_str()))
-    }
-
-    /// The HTTP media paths `makers` document, each once, in order: the dictionary of a focused
-    /// analysis of a web port whose maker is known.
-    pub fn http_paths_of(&self, makers: &[VendorId]) -> Vec<&str> {
-        distinct(of_makers(&self.http_paths, makers).map(|p| p.path.as_str()))
-    }
-
-    /// Whether one of `makers` documents anything for the web (a device API probe or a media
-    /// path): what a focused analysis of a web port can keep to.
-    pub fn documents_web(&self, makers: &[VendorId]) -> bool {
-        of_makers(&self.probes, makers).next().is_some()
-            || of_makers(&self.http_paths, makers).next().is_some()
     }
 
     /// The HLS/DASH folders asked on every HTTP port, each once, in order.
