@@ -174,6 +174,9 @@ struct Board {
     /// When WS-Discovery's window closes, when it runs: until then any address may still answer
     /// it, and have its device API name its streams.
     onvif_window: Mutex<Option<tokio::time::Instant>>,
+    /// When the answers to WS-Discovery's first multicast Probes are due, when they went out: a
+    /// device that answers them has by then (a responder's random delay is at most 0.5 s).
+    onvif_answers: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl Default for Board {
@@ -183,6 +186,7 @@ impl Default for Board {
             changed: Default::default(),
             born: tokio::time::Instant::now(),
             onvif_window: Mutex::new(None),
+            onvif_answers: Mutex::new(None),
         }
     }
 }
@@ -271,6 +275,27 @@ impl Identities {
             .onvif_window
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = Some(until);
+    }
+
+    /// WS-Discovery's multicast Probes went out on the attached links: their answers are due at
+    /// `at` ([`Identities::onvif_answers_due`]).
+    pub fn onvif_answers(&self, at: tokio::time::Instant) {
+        *self
+            .0
+            .onvif_answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(at);
+    }
+
+    /// When the answers to WS-Discovery's first multicast Probes are due, if they went out: a walk
+    /// whose device's maker is named waits for those only, not for the whole window (a device
+    /// that answers late, or only a later Probe, is asked its maker's paths first).
+    pub fn onvif_answers_due(&self) -> Option<tokio::time::Instant> {
+        *self
+            .0
+            .onvif_answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether an ONVIF device API of `ip` is being asked.
