@@ -12,7 +12,7 @@
 //!   the commands hand it, `cmds::FileKeys`, taken out by a sieve) and its one reading per
 //!   command; doctor judges its text with the reader its room hands down (`doctor::FileReader`).
 //!   Only `cmds` and `cli` name clap: the value lists of choices declared below are made from
-//!   their [`model::choice::Choice`]. There is no module of settings: each is declared beside
+//!   their [`input::choice::Choice`]. There is no module of settings: each is declared beside
 //!   its use, and a scan's configuration is [`scan::ScanConfig`].
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`cmds`]: one room per command (`cmds::scan`, `cmds::watch`, `cmds::devices`, ...): its
@@ -62,7 +62,7 @@
 //!   without guessing (`knowledge::firmware`). One process-wide set, installed by `main`.
 //! * [`model`]: plain serde data, the JSON contract, and the pure types every layer shares (address
 //!   sets, credentials, what the inventory keeps for the next scan, one poison-tolerant lock, and
-//!   `model::table`, the one writer of the tables people read).
+//!   `table_writer`, the one writer of the tables people read).
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order; its `names`
 //!   keeps every name with its source, spells makers as the vendor registry does and sets
@@ -210,19 +210,17 @@ pub mod fleet;
 pub mod http_server;
 pub mod knowledge;
 pub mod metrics;
-pub mod model;
 pub mod net;
 pub mod notify;
 pub mod preview;
 pub mod probe;
-pub mod proto;
 pub mod push;
 pub mod record;
 pub mod registry;
 pub mod sanitize;
+pub mod table_writer;
 pub mod scan;
 pub mod serve;
-pub mod store;
 pub mod timing;
 pub mod watch;
 

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use camscan::analyze::context::{Known, known_from_report};
 use camscan::credentials::Credential;
 use camscan::discovery::DiscoveryMethod;
-use camscan::model::{Report, StreamStatus};
+use model::{Report, StreamStatus};
 use camscan::scan::ScanConfig;
 use camscan::scan::plan::ScanPlan;
 use serde_json::json;

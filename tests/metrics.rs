@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use camscan::metrics::{DeviceLabels, Limits, Metrics, MetricsServer, StreamLabels};
 use camscan::notify::SinkStats;
-use camscan::store::{CheckLayer, CheckResult, EventKind};
+use store::{CheckLayer, CheckResult, EventKind};
 use serde_json::Value;
 
 /// The Accept header Prometheus 2.42 sends when it scrapes.

@@ -29,7 +29,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use camscan::model::{
+use model::{
     AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Stream, StreamStatus, VideoInfo,
 };
 use common::{CHROMIUM, Proc, browser, free_port, root_dir};

@@ -21,7 +21,7 @@ use retina::client::{
 
 use crate::credentials::Credential;
 use crate::error::{fmt_duration, one_line};
-use crate::model::Measured;
+use model::Measured;
 use crate::net::media_budget::{MediaBudget, Pull};
 use crate::net::rtsp::{Busy, USER_AGENT, is_busy, start_patience};
 

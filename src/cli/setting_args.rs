@@ -1,4 +1,4 @@
-//! The declared settings ([`crate::model::setting`]) as clap arguments: each setting of a list
+//! The declared settings ([`input::setting`]) as clap arguments: each setting of a list
 //! becomes a flag with its `CAMSCAN_*` variable, value name and help line, and what was given
 //! comes back as text by key, read by the setting's own parser when the settings are resolved,
 //! as the config file's values are (one parser, one error for both: exit 2, one line naming
@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
-use crate::model::setting::{Declared, Repeat, Settings};
+use input::setting::{Declared, Repeat, Settings};
 
 /// A list of declared settings a command takes as flags: a marker type per list (`Scan`:
 /// [`crate::scan::settings::SCAN`]).
@@ -152,7 +152,7 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
                 arg = arg.value_delimiter(',');
             }
         }
-        cmd.arg(if d.value_name() == crate::model::setting::COUNT {
+        cmd.arg(if d.value_name() == input::setting::COUNT {
             arg.action(ArgAction::Count)
         } else if is_switch(d) || turned_off(d) {
             // A switch's variable is read as clap reads one (`false`, `0`, `no`, `off`, empty:
@@ -173,12 +173,12 @@ pub fn expand_help(line: &str) -> String {
 }
 
 pub(super) fn is_switch(d: &dyn Declared) -> bool {
-    d.value_name() == crate::model::setting::SWITCH
+    d.value_name() == input::setting::SWITCH
 }
 
 /// A switch whose flag turns it off (`--no-verify`).
 pub(super) fn turned_off(d: &dyn Declared) -> bool {
-    d.value_name() == crate::model::setting::SWITCH_OFF
+    d.value_name() == input::setting::SWITCH_OFF
 }
 
 /// What `m` was given of the settings of `list`.
@@ -191,7 +191,7 @@ fn given(m: &ArgMatches, list: &[&'static dyn Declared], into: &mut BTreeMap<Str
                 let value = if turned_off(*d) { "false" } else { "true" };
                 into.insert(d.key().to_string(), value.into());
             }
-        } else if d.value_name() == crate::model::setting::COUNT {
+        } else if d.value_name() == input::setting::COUNT {
             if let Ok(Some(n)) = m.try_get_one::<u8>(d.key())
                 && *n > 0
             {
@@ -305,7 +305,7 @@ mod tests {
     fn every_list_is_its_commands_flags() {
         use clap::CommandFactory;
 
-        use crate::model::setting::Declared;
+        use input::setting::Declared;
         let lists: [(&[&str], &[&'static dyn Declared]); 30] = [
             (&["scan"], crate::cmds::scan::FIND),
             (&["watch"], crate::cmds::scan::FIND),
@@ -330,24 +330,24 @@ mod tests {
             (&["watch"], crate::notify::SETTINGS),
             (&["doctor"], &[&crate::notify::NOTIFY]),
             (&["audit"], crate::audit::settings::SETTINGS),
-            (&["devices"], crate::store::settings::INVENTORY),
-            (&["scan"], crate::store::settings::INVENTORY),
-            (&["devices"], crate::store::settings::DEVICES),
-            (&["history"], crate::store::settings::HISTORY),
-            (&["scans"], crate::model::table::WIDTH_LIST),
+            (&["devices"], store::settings::INVENTORY),
+            (&["scan"], store::settings::INVENTORY),
+            (&["devices"], store::settings::DEVICES),
+            (&["history"], store::settings::HISTORY),
+            (&["scans"], crate::table_writer::WIDTH_LIST),
             (
                 &["hub", "remove-site", "lab"],
-                crate::store::site_admin::HUB_DB,
+                store::site_admin::HUB_DB,
             ),
             (
                 &["hub", "add-site", "lab"],
-                crate::store::site_admin::ADD_SITE,
+                store::site_admin::ADD_SITE,
             ),
             (
                 &["hub", "rotate-site", "lab"],
-                crate::store::site_admin::ROTATE_SITE,
+                store::site_admin::ROTATE_SITE,
             ),
-            (&["prune"], crate::store::settings::PRUNE),
+            (&["prune"], store::settings::PRUNE),
             (&["devices"], &[&crate::cli::CONFIG]),
         ];
         // A required flag, given beside the one under test (`hub add-site --role` needs

@@ -1,8 +1,8 @@
-//! `camscan backup FILE`: the inventory copied while it is in use ([`crate::store::Store::backup`]:
+//! `camscan backup FILE`: the inventory copied while it is in use ([`store::Store::backup`]:
 //! SQLite's own `VACUUM INTO` through the one connection this command holds).
 
 use crate::error::exit;
-use crate::model::environment::Environment;
+use input::environment::Environment;
 use crate::record::CommandError;
 use clap::Args;
 

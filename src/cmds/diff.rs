@@ -1,6 +1,6 @@
 //! `camscan diff [A] [B]`: what changed between two recorded scans (the last two by default).
 
-use crate::model::environment::Environment;
+use input::environment::Environment;
 use crate::record::CommandError;
 use clap::Args;
 

@@ -3,9 +3,9 @@
 //! them).
 
 use crate::error::exit;
-use crate::model::environment::Environment;
+use input::environment::Environment;
 use crate::record::CommandError;
-use crate::store::PushedAs;
+use store::PushedAs;
 use clap::Args;
 
 use super::query::{open, unknown_device};

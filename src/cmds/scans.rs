@@ -1,6 +1,6 @@
 //! `camscan scans`: the recorded scans.
 
-use crate::model::environment::Environment;
+use input::environment::Environment;
 use crate::record::CommandError;
 use clap::Args;
 

@@ -1,7 +1,7 @@
 //! `camscan show DEVICE`: one device as the inventory knows it: identity, addresses, streams, credentials' scope.
 
 use crate::error::exit;
-use crate::model::environment::Environment;
+use input::environment::Environment;
 use crate::record::CommandError;
 use clap::Args;
 

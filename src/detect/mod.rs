@@ -14,9 +14,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::NetError;
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 use crate::net::rtsp::{Reply, RtspClient, http_get, url};
-use crate::proto::response::HeadProtocol;
+use proto::response::HeadProtocol;
 
 /// What answered on a port.
 pub enum Detection {
@@ -31,10 +31,10 @@ pub enum Detection {
     Rtmp,
     /// A STUN/TURN server: it answered a Binding request over TCP.
     Stun {
-        response: crate::proto::stun::StunResponse,
+        response: proto::stun::StunResponse,
     },
     /// A server that spoke first: Telnet, FTP or SSH (administration, not streams).
-    Greeting(crate::proto::greeting::Greeting),
+    Greeting(proto::greeting::Greeting),
 }
 
 /// Ports whose servers speak first, read before anything is sent: FTP 21, SSH 22, Telnet 23 (the
@@ -53,8 +53,8 @@ pub const DEFAULT_DETECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `--detect-timeout`: how long an open port has to answer detection's first probe. Read with
 /// [`detect_timeout`], which keeps it within `--timeout`.
-pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
-    crate::model::setting::Setting {
+pub static DETECT_TIMEOUT: input::setting::Setting<Duration> =
+    input::setting::Setting {
         key: "detect_timeout",
         flag: "--detect-timeout",
         short: None,
@@ -68,27 +68,27 @@ pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
                [default: 2s]",
         default: DEFAULT_DETECT_TIMEOUT,
         choices: None,
-        parse: crate::model::setting::duration,
+        parse: input::setting::duration,
     };
 
 /// `detect`: detect and analyse what speaks on each open port (`--no-detect`, `detect: false`:
 /// open ports only, as a plain connect scan finds them; discovery still runs).
-pub static DETECT: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static DETECT: input::setting::Setting<bool> = input::setting::Setting {
     key: "detect",
     flag: "--no-detect",
     short: None,
     repeat: Repeat::Once,
     env: "CAMSCAN_NO_DETECT",
-    value_name: crate::model::setting::SWITCH_OFF,
+    value_name: input::setting::SWITCH_OFF,
     help: "Only find open ports: no protocol detection or analysis (a plain connect scan; \
            discovery still runs)",
     default: true,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
 /// The detection deadline of `settings`: `--detect-timeout`, never more than `--timeout`.
-pub fn detect_timeout(settings: &crate::model::setting::Settings) -> Duration {
+pub fn detect_timeout(settings: &input::setting::Settings) -> Duration {
     settings
         .get(&DETECT_TIMEOUT)
         .min(settings.get(&crate::net::TIMEOUT))

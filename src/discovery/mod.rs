@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::model::setting::{Repeat, Setting, duration};
+use input::setting::{Repeat, Setting, duration};
 
 pub mod arp;
 pub mod camera_macs;
@@ -36,12 +36,12 @@ pub use links::Links;
 pub use scope::{About, Batch, Probes, ScanMessage, Scope};
 pub use stage::{STAGES, Stage, learn};
 
-pub use crate::model::DiscoveryMethod;
+pub use model::DiscoveryMethod;
 
 /// `--discovery` (config `discovery:`): the methods run, all of them by default ([`defaults`];
 /// the file's `discovery: []` runs none).
-pub static DISCOVERY: crate::model::setting::Setting<std::borrow::Cow<'static, [DiscoveryMethod]>> =
-    crate::model::setting::Setting {
+pub static DISCOVERY: input::setting::Setting<std::borrow::Cow<'static, [DiscoveryMethod]>> =
+    input::setting::Setting {
         key: "discovery",
         flag: "--discovery",
         short: None,
@@ -50,8 +50,8 @@ pub static DISCOVERY: crate::model::setting::Setting<std::borrow::Cow<'static, [
         value_name: "DISCOVERY",
         help: "Discovery methods, comma-separated [default: all of them]",
         default: std::borrow::Cow::Borrowed(&CHOICES),
-        choices: Some(crate::model::choice::named::<DiscoveryMethod>),
-        parse: |t| crate::model::choice::many::<DiscoveryMethod>(t).map(std::borrow::Cow::Owned),
+        choices: Some(input::choice::named::<DiscoveryMethod>),
+        parse: |t| input::choice::many::<DiscoveryMethod>(t).map(std::borrow::Cow::Owned),
     };
 
 /// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen, from the scan's start (they all start
@@ -143,7 +143,7 @@ fn help(m: DiscoveryMethod) -> &'static str {
 
 /// `--discovery` takes the report's names, but `ports` for [`DiscoveryMethod::Port`] (the
 /// choice runs the probes; a device found so is reported with `port`).
-impl crate::model::choice::Choice for DiscoveryMethod {
+impl input::choice::Choice for DiscoveryMethod {
     fn choices() -> &'static [Self] {
         &CHOICES
     }

@@ -81,8 +81,8 @@ pub fn learn(board: &Identities, ev: &Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::DiscoveryMethod;
-    use crate::model::choice::Choice;
+    use model::DiscoveryMethod;
+    use input::choice::Choice;
 
     /// Every `--discovery` choice but `ports` runs exactly one stage, and every stage serves one.
     #[test]

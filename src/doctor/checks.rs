@@ -41,8 +41,8 @@ pub fn all(args: &Settings) -> Vec<Check> {
     let mut sinks: Vec<String> = file.notify.clone();
     sinks.extend(args.notify.iter().cloned());
     let (store_check, inspection) = match &db {
-        Some(crate::store::InventoryAt::Postgres(url)) => postgres_store(url, inventory.as_ref()),
-        Some(crate::store::InventoryAt::File(path)) => store(Some(path)),
+        Some(store::InventoryAt::Postgres(url)) => postgres_store(url, inventory.as_ref()),
+        Some(store::InventoryAt::File(path)) => store(Some(path)),
         None => store(None),
     };
     out.push(store_check);
@@ -99,7 +99,7 @@ fn privileges() -> Check {
 
 /// Where camscan runs, as the scan plan judges it ([`crate::net::host::warnings`]: a container on a
 /// bridge network, Docker Desktop, WSL 2). Reads local files only.
-fn container(env: &crate::model::environment::Environment) -> Check {
+fn container(env: &input::environment::Environment) -> Check {
     const NAME: &str = "container";
     let locals = crate::net::interfaces::list().unwrap_or_default();
     let markers = env
@@ -559,7 +559,7 @@ fn bad_values(file: &FileRead, shown: &str) -> Option<Check> {
 /// One configured sink, as its registration says (`notify::SINKS`' `doctor`): reachable
 /// (webhook, mqtt: a TCP connect to the configured host), a program that exists (exec), or
 /// nothing to check (stdout).
-fn sink(spec: &str, env: &crate::model::environment::Environment) -> Check {
+fn sink(spec: &str, env: &input::environment::Environment) -> Check {
     let parsed = match spec.parse::<SinkSpec>() {
         Ok(s) => s,
         Err(e) => {
@@ -611,7 +611,7 @@ fn sink_connect(shown: &str, url: &str, default_port: Option<u16>) -> Check {
 }
 
 /// A sink's command runnable: its program found and executable.
-fn sink_program(shown: &str, command: &str, env: &crate::model::environment::Environment) -> Check {
+fn sink_program(shown: &str, command: &str, env: &input::environment::Environment) -> Check {
     let program = match shell_words::split(command) {
         Ok(argv) if !argv.is_empty() => argv[0].clone(),
         Ok(_) => {
@@ -767,7 +767,7 @@ mod tests {
 
     #[test]
     fn exec_sinks_need_a_program() {
-        let env = crate::model::environment::Environment::from_vars([("PATH", "/usr/bin:/bin")]);
+        let env = input::environment::Environment::from_vars([("PATH", "/usr/bin:/bin")]);
         let sink = |s: &str| sink(s, &env);
         assert_eq!(sink("exec=sh -c 'true'").status, Status::Pass);
         let c = sink("exec=/nonexistent/camscan-hook --x");

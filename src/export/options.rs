@@ -1,5 +1,5 @@
 //! A format's own options (`--csv-delimiter`, `--frigate-restream`, `--backchannel`): each is a
-//! declared setting ([`crate::model::setting::Setting`]) beside its exporter, listed by the
+//! declared setting ([`input::setting::Setting`]) beside its exporter, listed by the
 //! formats it applies to ([`super::FormatDef::options`]) and once in [`OPTIONS`]. The entrance
 //! makes the flags of every command that writes a format (`scan`, `convert`, `watch --write`,
 //! `serve`'s export) and the config file's top-level keys from that list, as for any setting;
@@ -9,7 +9,7 @@
 //! Precedence is every setting's: the flag (or its `CAMSCAN_*` variable), else the config file's
 //! key, else the option's default.
 
-use crate::model::setting::{Declared, Settings};
+use input::setting::{Declared, Settings};
 
 /// Every format option, each once: in the order of [`super::FORMATS`] and of each format's list,
 /// an option several formats list standing where the last of them lists it (`--backchannel`
@@ -49,7 +49,7 @@ mod tests {
         }
         let listed: Vec<&str> = OPTIONS.iter().map(|o| o.key()).collect();
         assert_eq!(listed, want);
-        crate::model::setting::assert_spelled_from_keys(OPTIONS, &[]);
+        input::setting::assert_spelled_from_keys(OPTIONS, &[]);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// What a check is assumed to pull before its stream's own rate is known: 4 Mbit/s, a 1080p main
 /// stream at the bit rates cameras ship with (an assumption, not a measurement: a check corrects
@@ -37,8 +37,8 @@ const MIN_MEASURED: Duration = Duration::from_millis(50);
 
 /// `--media-rate`: Mbit/s every PLAY check and MJPEG read of a scan may pull together (0: no
 /// limit; `None`: [`default_rate`] of the plan's links).
-pub static MEDIA_RATE: crate::model::setting::Setting<Option<u32>> =
-    crate::model::setting::Setting {
+pub static MEDIA_RATE: input::setting::Setting<Option<u32>> =
+    input::setting::Setting {
         key: "media_rate",
         flag: "--media-rate",
         short: None,
@@ -50,7 +50,7 @@ pub static MEDIA_RATE: crate::model::setting::Setting<Option<u32>> =
                tenth of the slowest link the scan uses, of a gigabit when no link says its speed]",
         default: None,
         choices: None,
-        parse: |t| crate::model::setting::count(t, 0).map(Some),
+        parse: |t| input::setting::count(t, 0).map(Some),
     };
 
 /// The default media budget, bytes a second: [`DEFAULT_SHARE`] of the slowest of `links_mbit`

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::Msg;
-use crate::model::{DeviceName, NameKind};
+use model::{DeviceName, NameKind};
 use crate::net::rdns::Resolver;
 use crate::registry::Event;
 

@@ -18,7 +18,7 @@ use crate::discovery::ledger::Ledger;
 use crate::discovery::scope::Swept;
 use crate::discovery::tally::Tally;
 use crate::discovery::{Batch, Probes, STAGES, Scope};
-use crate::model::DiscoveryMethod;
+use model::DiscoveryMethod;
 use crate::probe::{self, ProbeNews, ProbeStats};
 
 /// How long after the stages that announce channel counts (the vendor protocols) start a channel

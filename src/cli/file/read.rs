@@ -8,11 +8,11 @@ use clap::Args;
 
 use crate::cli::file::FileValues;
 use crate::error::Error;
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// `--config`: the config file, read before the settings it holds (so no key of its own).
-pub static CONFIG: crate::model::setting::Setting<Option<PathBuf>> =
-    crate::model::setting::Setting {
+pub static CONFIG: input::setting::Setting<Option<PathBuf>> =
+    input::setting::Setting {
         key: "config",
         flag: "--config",
         short: None,
@@ -23,7 +23,7 @@ pub static CONFIG: crate::model::setting::Setting<Option<PathBuf>> =
                variable overrides the file's key",
         default: None,
         choices: None,
-        parse: crate::model::setting::path,
+        parse: input::setting::path,
     };
 
 /// The config file `--config` names, read (no file: every key unset). A command calls this once
@@ -61,7 +61,7 @@ pub(crate) fn read(path: &Path) -> Result<String, Error> {
 pub struct Config;
 
 impl crate::cli::SettingList for Config {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[&CONFIG];
+    const LIST: &'static [&'static dyn input::setting::Declared] = &[&CONFIG];
 }
 
 /// The config file: declared once, flattened by every command that reads one.

@@ -8,8 +8,8 @@ use super::PushOptionArgs;
 use crate::cli::file::FileValues;
 use crate::error::Error;
 
-use crate::model::Credential;
-use crate::model::environment::Environment;
+use model::Credential;
+use input::environment::Environment;
 use crate::push::{Login, Settings, Target, Tls};
 
 fn setup(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
@@ -26,7 +26,7 @@ pub fn push(
     target: Target,
     args: &PushOptionArgs,
     credentials: Vec<Credential>,
-    formats: &crate::model::setting::Settings,
+    formats: &input::setting::Settings,
     dry_run: bool,
     env: &Environment,
 ) -> Result<Settings, Error> {

@@ -9,7 +9,7 @@ use crate::cmds::scan::{FindArgs, ScanArgs, ScanOutputArgs, ScanSettingArgs, res
 use crate::cmds::watch::WatchArgs;
 use crate::record::CommandError;
 use crate::serve::{self, Settings};
-use crate::store::Inventory;
+use store::Inventory;
 use crate::watch::WatchConfig;
 
 /// `camscan serve`'s settings, and its watcher's (`None`: no schedule).
@@ -66,7 +66,7 @@ pub fn serve(
     let scan = resolve_scan_config(&scan_args, &file, process)?;
     let check_streams = watcher.get(&watch::CHECK_STREAMS);
     let in_file =
-        |s: &crate::model::setting::Setting<Option<String>>| file.watch.contains_key(s.key);
+        |s: &input::setting::Setting<Option<String>>| file.watch.contains_key(s.key);
     let watching = every.is_some()
         || cron.is_some()
         || check_streams.is_some()

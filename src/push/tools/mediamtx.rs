@@ -13,7 +13,7 @@ use super::Password;
 use super::{EntryInput, Fut, Job, PushTool, Sent, is_it};
 use crate::export::cameras::Tool;
 use crate::export::names::Style;
-use crate::model::Stream;
+use model::Stream;
 use crate::push::Options;
 use crate::push::client::{Client, Request};
 use crate::push::plan::{Entry, Running};

@@ -292,7 +292,7 @@ impl ToolKind {
     }
 
     pub fn parse(s: &str) -> Option<ToolKind> {
-        <ToolKind as crate::model::choice::Choice>::from_choice(s, true)
+        <ToolKind as input::choice::Choice>::from_choice(s, true)
     }
 }
 
@@ -324,7 +324,7 @@ impl serde::Serialize for ToolKind {
     }
 }
 
-impl crate::model::choice::Choice for ToolKind {
+impl input::choice::Choice for ToolKind {
     fn choices() -> &'static [Self] {
         TOOLS
     }
@@ -383,7 +383,7 @@ pub fn list(v: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::choice::Choice;
+    use input::choice::Choice;
 
     /// Every tool is one line of the list, its name unique and its own.
     #[test]

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::export::cameras;
-use crate::model::{AuthScheme, Protocol};
+use model::{AuthScheme, Protocol};
 use crate::push::plan::Entry;
 use crate::push::tools::{EntryInput, Password};
 
