@@ -49,7 +49,7 @@ pub static DISCOVERY: input::setting::Setting<std::borrow::Cow<'static, [Discove
         env: "CAMSCAN_DISCOVERY",
         value_name: "DISCOVERY",
         help: "Discovery methods, comma-separated [default: all of them]",
-        default: std::borrow::Cow::Borrowed(&CHOICES),
+        default: std::borrow::Cow::Borrowed(&model::DISCOVERY_CHOICES),
         choices: Some(input::choice::named::<DiscoveryMethod>),
         parse: |t| input::choice::many::<DiscoveryMethod>(t).map(std::borrow::Cow::Owned),
     };
@@ -79,83 +79,8 @@ pub static DISCOVERY_WAIT: Setting<Duration> = Setting {
     parse: duration,
 };
 
-/// The `--discovery` choices, in the order `--help` lists them: one enum with the report's
-/// names ([`DiscoveryMethod`]), spelled `ports` on the command line for the TCP port probes.
-const CHOICES: [DiscoveryMethod; 14] = [
-    DiscoveryMethod::Arp,
-    DiscoveryMethod::Onvif,
-    DiscoveryMethod::Ssdp,
-    DiscoveryMethod::Sadp,
-    DiscoveryMethod::Dhip,
-    DiscoveryMethod::Dvrip,
-    DiscoveryMethod::Ubiquiti,
-    DiscoveryMethod::Hanwha,
-    DiscoveryMethod::Vivotek,
-    DiscoveryMethod::Sony,
-    DiscoveryMethod::Bosch,
-    DiscoveryMethod::Foscam,
-    DiscoveryMethod::Mdns,
-    DiscoveryMethod::Port,
-];
-
 /// The methods a scan runs when none are chosen: every one of them.
 pub fn defaults() -> Vec<DiscoveryMethod> {
-    CHOICES.to_vec()
+    model::DISCOVERY_CHOICES.to_vec()
 }
 
-/// What choosing a method does, for `--help`.
-fn help(m: DiscoveryMethod) -> &'static str {
-    match m {
-        DiscoveryMethod::Arp => {
-            "ARP liveness and MACs of on-link targets; then only hosts that answered are port-probed"
-        }
-        DiscoveryMethod::Onvif => {
-            "ONVIF WS-Discovery: multicast Probe on attached interfaces, unicast Probe to live hosts"
-        }
-        DiscoveryMethod::Ssdp => {
-            "SSDP M-SEARCH on attached interfaces, then each device's UPnP description"
-        }
-        DiscoveryMethod::Sadp => {
-            "Hikvision SADP inquiry (UDP 37020): model, serial, MAC, firmware, channel count"
-        }
-        DiscoveryMethod::Dhip => {
-            "Dahua DHIP search (UDP 37810): model, serial, MAC, firmware, channel count"
-        }
-        DiscoveryMethod::Dvrip => {
-            "XMeye/Sofia DVRIP search (UDP 34569): name, serial, MAC, firmware, channel count"
-        }
-        DiscoveryMethod::Ubiquiti => "Ubiquiti discovery (UDP 10001): name, model, MAC, firmware",
-        DiscoveryMethod::Hanwha => {
-            "Hanwha/Samsung Wisenet search (UDP 7701, answers to 7711): model, MAC"
-        }
-        DiscoveryMethod::Vivotek => "Vivotek search (UDP 10000): name, model, MAC",
-        DiscoveryMethod::Sony => "Sony search (UDP 2380): model, serial, MAC, firmware",
-        DiscoveryMethod::Bosch => {
-            "Bosch RCP autodetect (UDP 1757, answers to 1758): model, serial, MAC"
-        }
-        DiscoveryMethod::Foscam => "Foscam search (UDP 10000): name, serial, firmware",
-        DiscoveryMethod::Mdns => {
-            "mDNS / DNS-SD query (UDP 5353): instance and `.local` names, service ports, TXT facts"
-        }
-        DiscoveryMethod::Port => "TCP port probes",
-    }
-}
-
-/// `--discovery` takes the report's names, but `ports` for [`DiscoveryMethod::Port`] (the
-/// choice runs the probes; a device found so is reported with `port`).
-impl input::choice::Choice for DiscoveryMethod {
-    fn choices() -> &'static [Self] {
-        &CHOICES
-    }
-
-    fn choice(self) -> &'static str {
-        match self {
-            DiscoveryMethod::Port => "ports",
-            m => m.name(),
-        }
-    }
-
-    fn choice_help(self) -> Option<&'static str> {
-        Some(help(self))
-    }
-}

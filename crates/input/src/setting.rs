@@ -407,8 +407,10 @@ pub fn duration(text: &str) -> Result<std::time::Duration, String> {
 /// For the lists' tests: each setting's flag is its key with dashes (`--no-` before it for a
 /// [`SWITCH_OFF`]), its variable
 /// `CAMSCAN_<KEY>` or one of `also` (`""`: none), and its help clap style (no final period).
-#[cfg(test)]
-pub(crate) fn assert_spelled_from_keys<'a>(
+/// Every crate that declares settings asserts its lists with it, in its tests: so it is under the
+/// `test-support` feature, which only the crates' dev-dependencies turn on.
+#[cfg(any(test, feature = "test-support"))]
+pub fn assert_spelled_from_keys<'a>(
     list: impl IntoIterator<Item = &'a &'static dyn Declared>,
     also: &[&str],
 ) {

@@ -45,7 +45,8 @@ impl AddrRange {
         self.contains(&AddrRange::single(ip))
     }
 
-    pub(crate) fn contains(&self, other: &AddrRange) -> bool {
+    /// Whether every address of `other` is in this range (one family: a v4 range holds no v6).
+    pub fn contains(&self, other: &AddrRange) -> bool {
         self.v6 == other.v6 && self.start <= other.start && other.end <= self.end
     }
 

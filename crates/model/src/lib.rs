@@ -3,6 +3,8 @@
 //! These types are the public JSON contract (schema version [`SCHEMA_VERSION`]) for CI users, so field
 //! names here are fixed: add fields, never rename them. No I/O and no tokio in this module.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +13,7 @@ pub mod addr;
 pub mod answers;
 pub mod capabilities;
 pub mod coverage;
+mod discovery_choice;
 mod credential;
 pub mod identity;
 pub mod known;
@@ -26,6 +29,7 @@ pub mod sync;
 pub mod when;
 pub use answers::*;
 pub use capabilities::Capabilities;
+pub use discovery_choice::DISCOVERY_CHOICES;
 pub use credential::{Credential, encode_userinfo, percent_decode, without_userinfo};
 pub use misaddressed::Misaddressed;
 pub use nvr::NvrChannel;

@@ -23,7 +23,7 @@ pub fn echo_request(id: u16, seq: u16, data: &[u8]) -> Vec<u8> {
 
 /// An Echo message of type `kind` (ICMP's or ICMPv6's: RFC 4443 §4 keeps RFC 792's layout) with
 /// its checksum left zero.
-pub(crate) fn echo_message(kind: u8, id: u16, seq: u16, data: &[u8]) -> Vec<u8> {
+pub fn echo_message(kind: u8, id: u16, seq: u16, data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + data.len());
     out.extend_from_slice(&[kind, 0, 0, 0]);
     out.extend_from_slice(&id.to_be_bytes());

@@ -1,6 +1,8 @@
 //! Pure parsers of bytes that come from devices. No tokio, no sockets: every function here takes a slice
 //! and returns a value or a typed error, never panics, and bounds what it keeps. Each is a fuzz target.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 /// What camscan calls itself in RTSP, HTTP and SSDP requests.
 pub const USER_AGENT: &str = concat!("camscan/", env!("CARGO_PKG_VERSION"));
 
@@ -66,4 +68,19 @@ pub(crate) fn device_text(text: &str, max: usize) -> Option<String> {
     let s: String = text.chars().filter(|c| !c.is_control()).take(max).collect();
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_string())
+}
+
+/// The bytes of the workspace's `tests/fixtures/<path>`: how this crate's unit tests load captured
+/// device answers and media, the files the main crate's tests and the fuzz seeds share (the main
+/// crate has its own `test_fixture`: a `#[cfg(test)]` item is not seen from another crate).
+#[cfg(test)]
+pub(crate) fn test_fixture(path: &str) -> Vec<u8> {
+    let full = format!("{}/../../tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+/// [`test_fixture`] as text.
+#[cfg(test)]
+pub(crate) fn test_fixture_str(path: &str) -> String {
+    String::from_utf8(test_fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

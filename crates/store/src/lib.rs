@@ -48,6 +48,8 @@
 //! [`inspect`] (`camscan doctor`'s read-only look). `testing` holds the tests' inventories on both
 //! engines and the fixtures the topics' tests share.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 use std::path::{Path, PathBuf};
 
 use db::Conn;
@@ -97,9 +99,9 @@ pub use inventory::{HubConfig, Inventory, InventoryAt, default_db_path};
 pub use pushes::{Pending, PushRecord, PushedAs, StoredDevice, StoredLogin};
 pub use replication::{HubCursor, Marks, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};
-pub(crate) use scans::derive::same_rate;
+pub use scans::derive::same_rate;
 pub use scans::diff::{Change, DeviceChanges, Diff, DiffDevice, NotSeen, same_targets};
-pub(crate) use scans::record::working_credential;
+pub use scans::record::working_credential;
 pub use scans::{Pruned, Recorded, ScanInfo, ScanSummary};
 pub use schema::mount_of;
 pub use shared::SharedStore;

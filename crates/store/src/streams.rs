@@ -269,7 +269,11 @@ mod tests {
     /// to another address, with the device's MAC; an entry no stream was opened by is not.
     fn a_devices_login_is_known_by_its_identity_whatever_its_scope(engine: Engine) {
         let (_dir, store) = two_cameras(engine);
-        let scoped = crate::credentials::parse_entry("10.0.0.5 admin:12345").unwrap();
+        // The entry `10.0.0.5 admin:12345` of a credentials file.
+        let scoped = Credential {
+            scope: Some(model::addr::AddrRange::single("10.0.0.5".parse().unwrap())),
+            ..Credential::new("admin", "12345")
+        };
         let other = Credential::new("admin", "54321");
         let logins = store
             .known_logins("lab", &[other.clone(), scoped.clone()])

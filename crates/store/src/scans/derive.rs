@@ -45,7 +45,7 @@ const FPS_CHANGE: f64 = 0.05;
 /// Whether two frame rates are the same rate, as `camscan diff`, watch's `stream_changed` and
 /// `watch --write` judge it: within [`FPS_CHANGE`] of each other, or both within it of the same
 /// nominal whole rate (4.8 and 5.1 are a 5 fps camera measured twice; 29.97 is nominal 30).
-pub(crate) fn same_rate(a: f64, b: f64) -> bool {
+pub fn same_rate(a: f64, b: f64) -> bool {
     if !(a.is_finite() && b.is_finite()) {
         return a == b || (a.is_nan() && b.is_nan());
     }

@@ -28,7 +28,7 @@ use crate::{DeviceState, StoreEvent};
 /// (`--show-credentials`), else the entry of `creds` the scan says opened it
 /// ([`Stream::credential_entry`]), else the one entry of `creds` for `ip` with the stream's user
 /// name (several with that name: unknown).
-pub(crate) fn working_credential(
+pub fn working_credential(
     s: &Stream,
     ip: IpAddr,
     creds: &[Credential],
