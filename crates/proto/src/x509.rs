@@ -112,12 +112,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/tls")
-                .join(name),
-        )
-        .unwrap()
+        crate::test_fixture(&format!("tls/{name}"))
     }
 
     #[test]
