@@ -49,9 +49,12 @@ pub static DISCOVERY: input::setting::Setting<std::borrow::Cow<'static, [Discove
         env: "CAMSCAN_DISCOVERY",
         value_name: "DISCOVERY",
         help: "Discovery methods, comma-separated [default: all of them]",
-        default: std::borrow::Cow::Borrowed(&model::DISCOVERY_CHOICES),
-        choices: Some(input::choice::named::<DiscoveryMethod>),
-        parse: |t| input::choice::many::<DiscoveryMethod>(t).map(std::borrow::Cow::Owned),
+        default: std::borrow::Cow::Borrowed(&METHODS),
+        choices: Some(input::choice::named::<MethodChoice>),
+        parse: |t| {
+            let chosen = input::choice::many::<MethodChoice>(t)?;
+            Ok(std::borrow::Cow::Owned(chosen.into_iter().map(|c| c.0).collect()))
+        },
     };
 
 /// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen, from the scan's start (they all start
@@ -79,8 +82,100 @@ pub static DISCOVERY_WAIT: Setting<Duration> = Setting {
     parse: duration,
 };
 
+/// The discovery methods, in the order `--help` lists them: one enum with the report's names
+/// ([`DiscoveryMethod`]), spelled `ports` on the command line for the TCP port probes.
+const METHODS: [DiscoveryMethod; 14] = [
+    DiscoveryMethod::Arp,
+    DiscoveryMethod::Onvif,
+    DiscoveryMethod::Ssdp,
+    DiscoveryMethod::Sadp,
+    DiscoveryMethod::Dhip,
+    DiscoveryMethod::Dvrip,
+    DiscoveryMethod::Ubiquiti,
+    DiscoveryMethod::Hanwha,
+    DiscoveryMethod::Vivotek,
+    DiscoveryMethod::Sony,
+    DiscoveryMethod::Bosch,
+    DiscoveryMethod::Foscam,
+    DiscoveryMethod::Mdns,
+    DiscoveryMethod::Port,
+];
+
 /// The methods a scan runs when none are chosen: every one of them.
 pub fn defaults() -> Vec<DiscoveryMethod> {
-    model::DISCOVERY_CHOICES.to_vec()
+    METHODS.to_vec()
 }
 
+/// What choosing a method does, for `--help`.
+fn help(m: DiscoveryMethod) -> &'static str {
+    match m {
+        DiscoveryMethod::Arp => {
+            "ARP liveness and MACs of on-link targets; then only hosts that answered are port-probed"
+        }
+        DiscoveryMethod::Onvif => {
+            "ONVIF WS-Discovery: multicast Probe on attached interfaces, unicast Probe to live hosts"
+        }
+        DiscoveryMethod::Ssdp => {
+            "SSDP M-SEARCH on attached interfaces, then each device's UPnP description"
+        }
+        DiscoveryMethod::Sadp => {
+            "Hikvision SADP inquiry (UDP 37020): model, serial, MAC, firmware, channel count"
+        }
+        DiscoveryMethod::Dhip => {
+            "Dahua DHIP search (UDP 37810): model, serial, MAC, firmware, channel count"
+        }
+        DiscoveryMethod::Dvrip => {
+            "XMeye/Sofia DVRIP search (UDP 34569): name, serial, MAC, firmware, channel count"
+        }
+        DiscoveryMethod::Ubiquiti => "Ubiquiti discovery (UDP 10001): name, model, MAC, firmware",
+        DiscoveryMethod::Hanwha => {
+            "Hanwha/Samsung Wisenet search (UDP 7701, answers to 7711): model, MAC"
+        }
+        DiscoveryMethod::Vivotek => "Vivotek search (UDP 10000): name, model, MAC",
+        DiscoveryMethod::Sony => "Sony search (UDP 2380): model, serial, MAC, firmware",
+        DiscoveryMethod::Bosch => {
+            "Bosch RCP autodetect (UDP 1757, answers to 1758): model, serial, MAC"
+        }
+        DiscoveryMethod::Foscam => "Foscam search (UDP 10000): name, serial, firmware",
+        DiscoveryMethod::Mdns => {
+            "mDNS / DNS-SD query (UDP 5353): instance and `.local` names, service ports, TXT facts"
+        }
+        DiscoveryMethod::Port => "TCP port probes",
+    }
+}
+
+/// A `--discovery` choice: a [`DiscoveryMethod`] by its command-line name (the report's, but
+/// `ports` for [`DiscoveryMethod::Port`]: the choice runs the probes; a device found so is
+/// reported with `port`). discovery's own type: `Choice` (the input crate's) cannot be
+/// implemented for the model's type outside those two crates, and the names and help lines are
+/// discovery's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MethodChoice(pub DiscoveryMethod);
+
+/// [`METHODS`] as choices.
+const CHOICES: [MethodChoice; 14] = {
+    let mut out = [MethodChoice(DiscoveryMethod::Port); 14];
+    let mut i = 0;
+    while i < METHODS.len() {
+        out[i] = MethodChoice(METHODS[i]);
+        i += 1;
+    }
+    out
+};
+
+impl input::choice::Choice for MethodChoice {
+    fn choices() -> &'static [Self] {
+        &CHOICES
+    }
+
+    fn choice(self) -> &'static str {
+        match self.0 {
+            DiscoveryMethod::Port => "ports",
+            m => m.name(),
+        }
+    }
+
+    fn choice_help(self) -> Option<&'static str> {
+        Some(help(self.0))
+    }
+}
