@@ -1,6 +1,6 @@
 //! Address sets as camscan reads them: an inclusive interval of addresses of one family, and one
 //! target as the user typed it (a CIDR, a range, an address or a host name). Pure: the scan's
-//! target list ([`crate::discovery::targets`]), credential scopes and the inventory's "which
+//! target list (`camscan::discovery::targets`), credential scopes and the inventory's "which
 //! devices did this scan cover" all read them.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -45,7 +45,7 @@ pub struct GivenName {
 
 /// A device the inventory last saw misaddressed (heard on `interface`'s segment at an address of
 /// no attached subnet): the next scan asks for it directly, with an ARP probe on that segment
-/// ([`crate::discovery::misaddressed::listen_arp`]), instead of waiting for it to speak.
+/// (`camscan::discovery::misaddressed::listen_arp`), instead of waiting for it to speak.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownMisaddressed {
     pub ip: std::net::Ipv4Addr,

@@ -28,7 +28,7 @@ use super::events::EventQuery;
 use super::{EventKind, Store, StoreError, StoreEvent};
 
 /// Severities, least first: a finding's `severity_rank` is its index (`?severity=` filters by
-/// at least one). The audit's own spelling ([`crate::audit::Severity`]).
+/// at least one). The audit's own spelling (`camscan::audit::Severity`).
 pub const SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
 
 /// Resolved findings kept per device (the newest by when they were resolved): a device whose

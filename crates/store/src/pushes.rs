@@ -1,5 +1,5 @@
 //! `camscan push`'s ledger (`pushes`): what camscan wrote into another tool, where, for which
-//! camera, and a hash of the tool's own read-back of it ([`crate::push`] plans from it). A row is
+//! camera, and a hash of the tool's own read-back of it (`camscan::push` plans from it). A row is
 //! written only after the tool has answered and its read-back was hashed; the passwords written
 //! are kept only as a keyed MAC under the inventory's credential key ([`super::cred_key`]), so a
 //! copy of the inventory tells nobody a camera's password.
@@ -36,7 +36,7 @@ pub struct PushRecord {
     pub written_at: i64,
     /// What camscan is writing now, recorded before the request is sent and cleared once the
     /// tool's read-back is hashed: a push killed in between leaves the plan able to tell its own
-    /// write from a person's ([`crate::push::plan`]). An add not yet read back has an empty
+    /// write from a person's (`camscan::push::plan`). An add not yet read back has an empty
     /// `hash`.
     pub pending: Option<Pending>,
 }
