@@ -5,6 +5,11 @@
 //!
 //! Data flows one way: targets -> probe -> detect -> analyze -> registry -> export.
 //!
+//! The ground floors are crates of their own in the workspace (`crates/`), named in the code by
+//! their library names, so a file above cannot be imported from below (Cargo refuses it) and an
+//! edit above them recompiles none of them: [`input`] (the settings machinery and the process
+//! environment), [`model`], [`proto`] and [`store`]. The rest is this crate's modules.
+//!
 //! * [`cli`]: the door: the adapter that makes clap's flags from declared settings (every flag
 //!   also reads `CAMSCAN_*`; `cli::SettingArgs` over a command's list), the global flags
 //!   (`cli::GLOBAL`) and the process's argv and environment, read once (`cli::Cli`, generic over
@@ -47,7 +52,7 @@
 //!   (`net::neigh`), ICMP Echo (`net::ping`), and the small hand-written RTSP,
 //!   HTTP, RTMP and STUN clients the detectors and analysers share, and a camera's snapshot
 //!   client (`net::snapshot`).
-//! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
+//! * [`proto`] (crate `camscan-proto`, `crates/proto/`): pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP with the repairs real cameras need and the media facts it carries (H.264
 //!   and H.265 parameter sets, MPEG-4 Visual VOL headers, AAC configs), a bounded XML walk, WS-Discovery, SOAP, SSDP and
 //!   UPnP descriptions, the vendor discovery answers, mDNS / DNS-SD messages, ARP, ICMP Echo, the neighbour table, ffprobe JSON, and for the stream
@@ -60,9 +65,15 @@
 //!   `data/oui/`), and what audit judges with: published firmware advisories and the makers'
 //!   factory credentials (`knowledge::advisories`), and the makers' firmware versions compared
 //!   without guessing (`knowledge::firmware`). One process-wide set, installed by `main`.
-//! * [`model`]: plain serde data, the JSON contract, and the pure types every layer shares (address
-//!   sets, credentials, what the inventory keeps for the next scan, one poison-tolerant lock, and
-//!   `table_writer`, the one writer of the tables people read).
+//! * [`model`] (crate `camscan-model`, `crates/model/`): plain serde data, the JSON contract, and
+//!   the pure types every layer shares (address sets, credentials, what the inventory keeps for the
+//!   next scan, one poison-tolerant lock). The contract only: no settings, no I/O.
+//! * [`input`] (crate `camscan-input`, `crates/input/`): the settings machinery, below the model:
+//!   a setting's one declaration (`input::setting::Setting`), the closed sets of names some take
+//!   (`input::choice::Choice`, `input::choices!`) and the process environment read once at the
+//!   entrance (`input::environment`). The declarations themselves are the modules' own
+//!   (`<module>/settings.rs`, `store::settings`).
+//! * [`table_writer`]: the one writer of the tables people read (comfy-table is named there only).
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order; its `names`
 //!   keeps every name with its source, spells makers as the vendor registry does and sets
@@ -75,13 +86,14 @@
 //!   them: a pure plan (`push::plan`: add, update, keep, leave a person's entry) from the tool's
 //!   read-back and the inventory's ledger of what camscan wrote (`store`'s `pushes`), one request
 //!   per camera (`push::tools`, each tool's contract cited), and a read-back that verifies it.
-//! * [`store`]: the inventory: every scan recorded in an SQLite file (or the fleet hub's
+//! * [`store`] (crate `camscan-store`, `crates/store/`): the inventory: every scan recorded in an SQLite file (or the fleet hub's
 //!   PostgreSQL database), devices under a stable identity, their states and the events derived
 //!   between scans; the key of its credential hashes in a file of its own (`store::cred_key`),
 //!   never in the database; where an inventory is (an SQLite file or a PostgreSQL URL, told
-//!   apart once: [`store::InventoryAt`]). By topic: `store/mod.rs` is the handle and the map, and each topic
+//!   apart once: [`store::InventoryAt`]). By topic: its `lib.rs` is the handle and the map, and each topic
 //!   (devices, streams, scans, events, checks, findings, sites, requests, replication) holds its
-//!   methods, types, SQL for both engines and tests. It uses only the model; the long-running
+//!   methods, types, SQL for both engines and tests. It uses only the model and the settings
+//!   machinery (its crate depends on nothing else of camscan's); the long-running
 //!   parts share it through one handle, `store::SharedStore`.
 //! * [`notify`]: `camscan watch`'s notification sinks (stdout, webhook, exec, MQTT with Home
 //!   Assistant discovery), each fed from the store's outbox at least once and in order, with
@@ -144,7 +156,7 @@
 //! fleet's agent beside `watch --hub` or `serve --hub`, are plugged in by `cmds::serve`,
 //! `cmds::watch` and `cmds::agent`); what serve, watch and the agent share, a recorded scan and a
 //! host's turn, is [`record::round`], below them. `registry` and `export` use only `model`, `error` and
-//! `sanitize`; `store` only `model`. The map: each top-level module on its floor (the longest
+//! `sanitize` (and the settings machinery); `store` only `model` and `input`. The map: each top-level module on its floor (the longest
 //! path down from it) with the modules it names, drawn from the code by
 //! `scripts/module-cycles --write-map`; `scripts/module-cycles` (part of `scripts/test`) fails when
 //! it is not the code's.
