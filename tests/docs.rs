@@ -479,7 +479,13 @@ fn contributing_names_only_what_exists() {
         for word in span.split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | '\'')) {
             let word = word.trim_end_matches(['.', ':', ';']);
             let top = [
-                "src/", "crates/", "tests/", "scripts/", "docs/", "examples/", "fuzz/",
+                "src/",
+                "crates/",
+                "tests/",
+                "scripts/",
+                "docs/",
+                "examples/",
+                "fuzz/",
             ];
             if top.iter().any(|t| word.starts_with(t)) {
                 if word.contains('<') || word.contains('*') || word == "fuzz/corpus/" {
