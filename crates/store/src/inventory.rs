@@ -1,7 +1,7 @@
 //! Where an inventory is: `--db`, the file's `db:` or the default place (the entrance resolves
 //! which, `cmds::inventory`), told apart once as an SQLite file or a PostgreSQL URL, with its
 //! secrets' files; and the fleet's hub a site sends to. Locations only: the store opens them
-//! (`crate::record::open`).
+//! (`camscan::record::open`).
 
 use std::path::{Path, PathBuf};
 
@@ -81,7 +81,7 @@ impl Inventory {
     }
 }
 
-/// The fleet's hub a site sends its inventory to (`--hub`; `crate::fleet` sends).
+/// The fleet's hub a site sends its inventory to (`--hub`; `camscan::fleet` sends).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HubConfig {
     /// `--hub`: a `postgres://` URL (or a file, for a hub on this machine).
