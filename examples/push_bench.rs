@@ -95,8 +95,8 @@ mod ha_site {
         AuthScheme, Device, DiscoveryMethod, Measured, Protocol, Report, Stream, StreamStatus,
         VideoInfo,
     };
-    use store::ScanInfo;
     use serde_json::{Value, json};
+    use store::ScanInfo;
 
     pub const PASSWORD: &str = "site-Pw1";
     /// (path, width, height, fps) of each stream, the main one first.

@@ -10,24 +10,23 @@
 
 use std::fmt;
 
-use model::addr::{TargetSpec, parse_spec};
 use input::setting::Repeat;
+use model::addr::{TargetSpec, parse_spec};
 
 /// `--username`: a user to try, its password from CAMSCAN_PASSWORD or a prompt (never argv); the
 /// command line's only (`cmds::scan::FIND`).
-pub static USERNAME: input::setting::Setting<Option<String>> =
-    input::setting::Setting {
-        key: "username",
-        flag: "--username",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_USERNAME",
-        value_name: "NAME",
-        help: "A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal",
-        default: None,
-        choices: None,
-        parse: input::setting::text,
-    };
+pub static USERNAME: input::setting::Setting<Option<String>> = input::setting::Setting {
+    key: "username",
+    flag: "--username",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_USERNAME",
+    value_name: "NAME",
+    help: "A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal",
+    default: None,
+    choices: None,
+    parse: input::setting::text,
+};
 
 /// `--credentials FILE` (config `credentials_file:`, beside the file's own `credentials:`
 /// entries): the credentials file.

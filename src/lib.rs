@@ -230,9 +230,9 @@ pub mod push;
 pub mod record;
 pub mod registry;
 pub mod sanitize;
-pub mod table_writer;
 pub mod scan;
 pub mod serve;
+pub mod table_writer;
 pub mod timing;
 pub mod watch;
 

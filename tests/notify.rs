@@ -16,8 +16,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use model::{AuthScheme, Device, DiscoveryMethod, Protocol, Report, Stream, VideoInfo};
 use camscan::notify::{self, Sink, SinkError, SinkStats};
+use model::{AuthScheme, Device, DiscoveryMethod, Protocol, Report, Stream, VideoInfo};
 use store::SharedStore;
 use store::{CheckLayer, CheckResult, EventKind, Notice, ScanInfo, Store, StoreError};
 use tokio::sync::{Notify, watch};

@@ -23,8 +23,8 @@ use super::budget::{AuthBudget, DEFAULT_AUTH_BUDGET};
 use super::hints::Hints;
 use super::sessions::DeviceSessions;
 use crate::credentials::Credential;
-use input::setting::Repeat;
 use crate::net::host_gate::HostGates;
+use input::setting::Repeat;
 
 /// Longest a channel walk waits at a gap for SADP/DHIP to announce the device's channel count.
 pub const MAX_ANNOUNCE_WAIT: Duration = Duration::from_secs(10);
@@ -33,19 +33,18 @@ pub const MAX_ANNOUNCE_WAIT: Duration = Duration::from_secs(10);
 pub const DEFAULT_VERIFY_WINDOW: Duration = Duration::from_secs(2);
 
 /// `--verify-window`: how long a PLAY check watches a stream at most.
-pub static VERIFY_WINDOW: input::setting::Setting<Duration> =
-    input::setting::Setting {
-        key: "verify_window",
-        flag: "--verify-window",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_VERIFY_WINDOW",
-        value_name: "DURATION",
-        help: "How long the PLAY check listens to each stream at most [default: 2s]",
-        default: DEFAULT_VERIFY_WINDOW,
-        choices: None,
-        parse: input::setting::duration,
-    };
+pub static VERIFY_WINDOW: input::setting::Setting<Duration> = input::setting::Setting {
+    key: "verify_window",
+    flag: "--verify-window",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_VERIFY_WINDOW",
+    value_name: "DURATION",
+    help: "How long the PLAY check listens to each stream at most [default: 2s]",
+    default: DEFAULT_VERIFY_WINDOW,
+    choices: None,
+    parse: input::setting::duration,
+};
 
 /// `verify`: PLAY each stream to prove it delivers media and measure it (`--no-verify`,
 /// `verify: false`: not).
@@ -137,19 +136,18 @@ pub static NO_AUTH: input::setting::Setting<bool> = input::setting::Setting {
 };
 
 /// `--show-credentials`: put working credentials into the stream URLs reported.
-pub static SHOW_CREDENTIALS: input::setting::Setting<bool> =
-    input::setting::Setting {
-        key: "show_credentials",
-        flag: "--show-credentials",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_SHOW_CREDENTIALS",
-        value_name: input::setting::SWITCH,
-        help: "Put working credentials into stream URLs in the output (percent-encoded)",
-        default: false,
-        choices: None,
-        parse: input::setting::switch,
-    };
+pub static SHOW_CREDENTIALS: input::setting::Setting<bool> = input::setting::Setting {
+    key: "show_credentials",
+    flag: "--show-credentials",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_SHOW_CREDENTIALS",
+    value_name: input::setting::SWITCH,
+    help: "Put working credentials into stream URLs in the output (percent-encoded)",
+    default: false,
+    choices: None,
+    parse: input::setting::switch,
+};
 
 /// Logging in: whom to try and how often. Whether to log in at all ([`NO_AUTH`]) and whether to
 /// show what worked ([`SHOW_CREDENTIALS`]) are settings, read from [`ScanContext::settings`].
@@ -438,10 +436,7 @@ impl ScanContext {
 /// fetched), and the credential named by the user name those streams carry (the first entry of
 /// `creds` with that name that applies to the address; the store, which keeps a keyed hash of
 /// user:password, tells apart entries sharing one name). Credentials in URLs are dropped.
-pub fn known_from_report(
-    report: &model::Report,
-    creds: &[Credential],
-) -> HashMap<IpAddr, Known> {
+pub fn known_from_report(report: &model::Report, creds: &[Credential]) -> HashMap<IpAddr, Known> {
     use model::Protocol;
     let mut map: HashMap<IpAddr, Known> = HashMap::new();
     for device in &report.devices {

@@ -22,19 +22,18 @@ use proto::ffprobe::{Probed, parse};
 
 /// `--ffprobe [PATH]` (config `ffprobe:`): the ffprobe asked, none by default; the flag alone
 /// is `ffprobe`, found on PATH (`cmds::scan::Scan`'s `BARE`).
-pub static FFPROBE: input::setting::Setting<Option<std::path::PathBuf>> =
-    input::setting::Setting {
-        key: "ffprobe",
-        flag: "--ffprobe",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_FFPROBE",
-        value_name: "PATH",
-        help: "Also ask ffprobe (from PATH, or the given path) about each verified stream, to fill facts our own analysis left empty. Off by default",
-        default: None,
-        choices: None,
-        parse: input::setting::path,
-    };
+pub static FFPROBE: input::setting::Setting<Option<std::path::PathBuf>> = input::setting::Setting {
+    key: "ffprobe",
+    flag: "--ffprobe",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_FFPROBE",
+    value_name: "PATH",
+    help: "Also ask ffprobe (from PATH, or the given path) about each verified stream, to fill facts our own analysis left empty. Off by default",
+    default: None,
+    choices: None,
+    parse: input::setting::path,
+};
 
 /// Run ffprobe on `url` and parse what it says.
 pub async fn probe(

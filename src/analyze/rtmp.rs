@@ -15,8 +15,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::{AnalyzeError, NetError};
-use model::{AudioInfo, Protocol, Stream, VideoInfo};
 pub use crate::net::rtmp::{Conn, handshake};
+use model::{AudioInfo, Protocol, Stream, VideoInfo};
 use proto::rtmp::{self, chunk::message_type};
 
 // Application names tried (nginx-rtmp's and SRS's `live`, Reolink's `bcs`, ...) and stream names

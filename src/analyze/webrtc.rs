@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::{AnalyzeError, NetError};
-use input::setting::Repeat;
 pub use crate::net::stun::{binding_tcp, binding_udp};
+use input::setting::Repeat;
 use proto::stun::StunResponse;
 
 /// The STUN/TURN port (RFC 5389 §18.4).

@@ -74,8 +74,8 @@ pub async fn snmp(report: &mut Report, wait: Duration) {
 /// Ask every TLS port (a service with `tls`, or a port where camscan tries TLS first) whether it
 /// agrees to TLS 1.1 or older; a port that does gets `tls_legacy`.
 pub async fn tls_legacy(report: &mut Report, connect_timeout: Duration, timeout: Duration) {
-    use proto::tls_hello::{HelloAnswer, TLS11, version_name};
     use futures::StreamExt;
+    use proto::tls_hello::{HelloAnswer, TLS11, version_name};
     let ports: Vec<(usize, usize, std::net::SocketAddr)> = report
         .devices
         .iter()

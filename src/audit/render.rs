@@ -30,8 +30,8 @@ fn fitted(
 
 fn device_cell(d: &DeviceRef) -> String {
     let mut s = d.address.to_string();
-    let who = model::maker_and_model(d.vendor.as_deref(), d.model.as_deref())
-        .or_else(|| d.name.clone());
+    let who =
+        model::maker_and_model(d.vendor.as_deref(), d.model.as_deref()).or_else(|| d.name.clone());
     if let Some(w) = who {
         s.push_str(&format!(" ({})", terminal(&w)));
     }

@@ -17,8 +17,8 @@ use base64::Engine as _;
 use super::plan::{Commissioning, PlanResult, PlanState};
 use super::thumbnail::{Pictures, Thumbnail};
 use super::{AuditReport, Finding, Severity, is_camera};
-use model::{Device, Stream, StreamStatus};
 use crate::sanitize::html as escape;
+use model::{Device, Stream, StreamStatus};
 
 /// The page's look, screen and print.
 const STYLE: &str = r#"
@@ -322,11 +322,10 @@ fn findings_overview(h: &mut String, r: &AuditReport) {
          <th>Where</th></tr></thead><tbody>\n",
     );
     for f in &r.findings {
-        let who =
-            model::maker_and_model(f.device.vendor.as_deref(), f.device.model.as_deref())
-                .or_else(|| f.device.name.clone())
-                .map(|w| format!(" ({})", escape(&w)))
-                .unwrap_or_default();
+        let who = model::maker_and_model(f.device.vendor.as_deref(), f.device.model.as_deref())
+            .or_else(|| f.device.name.clone())
+            .map(|w| format!(" ({})", escape(&w)))
+            .unwrap_or_default();
         let _ = writeln!(
             h,
             "<tr><td><span class=\"badge {sev}\">{sev}</span></td><td>{}<br><span class=\"mono\">{}</span></td>\

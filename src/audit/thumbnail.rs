@@ -29,8 +29,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::analyze::ffconcat;
 use crate::analyze::rtsp::keyframe::{self as rtsp_keyframe, KeyframeError};
-use model::{Credential, Device, Protocol, Stream};
 use crate::net::{http, snapshot};
+use model::{Credential, Device, Protocol, Stream};
 use proto::mjpeg;
 
 /// All tries for one camera, first byte to last picture. 12 s: a video keyframe comes within one

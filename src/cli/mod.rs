@@ -143,20 +143,19 @@ pub static QUIET: input::setting::Setting<bool> = input::setting::Setting {
 };
 
 /// `--color`: when to use colours (the config file's `color:` is the scan's, below the flag).
-pub static COLOR: input::setting::Setting<Option<ColorChoice>> =
-    input::setting::Setting {
-        key: "color",
-        flag: "--color",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_COLOR",
-        value_name: "COLOR",
-        help: "When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb \
+pub static COLOR: input::setting::Setting<Option<ColorChoice>> = input::setting::Setting {
+    key: "color",
+    flag: "--color",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_COLOR",
+    value_name: "COLOR",
+    help: "When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb \
                turn auto off]",
-        default: None,
-        choices: Some(input::choice::named::<ColorChoice>),
-        parse: input::choice::some::<ColorChoice>,
-    };
+    default: None,
+    choices: Some(input::choice::named::<ColorChoice>),
+    parse: input::choice::some::<ColorChoice>,
+};
 
 #[cfg(test)]
 mod tests {

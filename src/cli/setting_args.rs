@@ -335,14 +335,8 @@ mod tests {
             (&["devices"], store::settings::DEVICES),
             (&["history"], store::settings::HISTORY),
             (&["scans"], crate::table_writer::WIDTH_LIST),
-            (
-                &["hub", "remove-site", "lab"],
-                store::site_admin::HUB_DB,
-            ),
-            (
-                &["hub", "add-site", "lab"],
-                store::site_admin::ADD_SITE,
-            ),
+            (&["hub", "remove-site", "lab"], store::site_admin::HUB_DB),
+            (&["hub", "add-site", "lab"], store::site_admin::ADD_SITE),
             (
                 &["hub", "rotate-site", "lab"],
                 store::site_admin::ROTATE_SITE,

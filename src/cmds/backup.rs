@@ -2,9 +2,9 @@
 //! SQLite's own `VACUUM INTO` through the one connection this command holds).
 
 use crate::error::exit;
-use input::environment::Environment;
 use crate::record::CommandError;
 use clap::Args;
+use input::environment::Environment;
 
 use super::query::open;
 use super::write_stdout;

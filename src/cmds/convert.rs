@@ -9,10 +9,10 @@ use clap::Args;
 
 use super::Cli;
 use crate::error::Error;
-use model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
 use crate::scan::output;
+use model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
 
 /// The most of a report read (a /16 of cameras is a few hundred MiB of JSON at most).
 const MOST: u64 = 1 << 30;

@@ -1,9 +1,9 @@
 //! `camscan devices`: the devices the inventory knows, filtered by state, age, vendor or cameras only.
 
-use input::environment::Environment;
 use crate::record::CommandError;
-use store::DeviceQuery;
 use clap::Args;
+use input::environment::Environment;
+use store::DeviceQuery;
 
 use super::query::{open, since, some};
 use super::write_stdout;
@@ -12,8 +12,7 @@ use super::write_stdout;
 pub struct DevicesFilters;
 
 impl crate::cli::SettingList for DevicesFilters {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        store::settings::DEVICES;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::settings::DEVICES;
 }
 
 #[derive(Debug, Args, Default)]

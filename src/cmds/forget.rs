@@ -3,10 +3,10 @@
 //! them).
 
 use crate::error::exit;
-use input::environment::Environment;
 use crate::record::CommandError;
-use store::PushedAs;
 use clap::Args;
+use input::environment::Environment;
+use store::PushedAs;
 
 use super::query::{open, unknown_device};
 use super::write_stdout;

@@ -1,10 +1,10 @@
 //! `camscan history [DEVICE]`: the inventory's events, newest first.
 
 use crate::error::exit;
-use input::environment::Environment;
 use crate::record::CommandError;
-use store::{DeviceQuery, EventQuery};
 use clap::Args;
+use input::environment::Environment;
+use store::{DeviceQuery, EventQuery};
 
 use super::query::{open, since, some, unknown_device};
 use super::write_stdout;
@@ -13,8 +13,7 @@ use super::write_stdout;
 pub struct HistoryFilters;
 
 impl crate::cli::SettingList for HistoryFilters {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        store::settings::HISTORY;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::settings::HISTORY;
 }
 
 #[derive(Debug, Args, Default)]

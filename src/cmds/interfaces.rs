@@ -10,8 +10,7 @@ use crate::record::CommandError;
 pub struct Interfaces;
 
 impl crate::cli::SettingList for Interfaces {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::net::interfaces::LISTING;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::net::interfaces::LISTING;
 }
 
 #[derive(Debug, clap::Args, Default)]

@@ -9,16 +9,15 @@ use clap::Args;
 
 use crate::cli::file::FileValues;
 use crate::error::Error;
-use input::environment::Environment;
 use crate::record::CommandError;
+use input::environment::Environment;
 use store::{Inventory, InventoryAt};
 
 /// The inventory's settings ([`store::settings::INVENTORY`]).
 pub struct InventorySettings;
 
 impl crate::cli::SettingList for InventorySettings {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        store::settings::INVENTORY;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::settings::INVENTORY;
 }
 
 /// Where the inventory is, how it is opened and which site: declared once
@@ -65,16 +64,14 @@ impl DbArgs {
 pub struct Rows;
 
 impl crate::cli::SettingList for Rows {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::export::inventory::ROWS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::inventory::ROWS;
 }
 
 /// `-f` of `show` and `diff` ([`crate::export::inventory::DOC`]).
 pub struct Doc;
 
 impl crate::cli::SettingList for Doc {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::export::inventory::DOC;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::inventory::DOC;
 }
 
 /// The inventory `db` names, with its secrets in their default places in `env` (a PostgreSQL

@@ -143,8 +143,7 @@ pub struct FileKeys;
 
 impl crate::cli::file::Keys for FileKeys {
     const TOP: &'static [&'static [&'static dyn input::setting::Declared]] = scan::FILE_TOP;
-    const WATCH: &'static [&'static [&'static dyn input::setting::Declared]] =
-        watch::FILE_SECTION;
+    const WATCH: &'static [&'static [&'static dyn input::setting::Declared]] = watch::FILE_SECTION;
 }
 
 /// The config file `path` names (none: every key unset), read once with the commands' keys.
@@ -237,8 +236,7 @@ fn stdout_width(given: Option<u16>, env: &input::environment::Environment) -> Op
 pub struct Width;
 
 impl crate::cli::SettingList for Width {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::table_writer::WIDTH_LIST;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::table_writer::WIDTH_LIST;
 }
 
 /// `--width` ([`crate::table_writer::WIDTH`]): flattened by every command that draws a table

@@ -2,10 +2,10 @@
 //! findings older than AGE.
 
 use crate::error::exit;
-use input::environment::Environment;
-use model::when::parse_age;
 use crate::record::CommandError;
 use clap::Args;
+use input::environment::Environment;
+use model::when::parse_age;
 
 use super::query::{invalid, open};
 use super::write_stdout;
@@ -14,8 +14,7 @@ use super::write_stdout;
 pub struct Prune;
 
 impl crate::cli::SettingList for Prune {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        store::settings::PRUNE;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::settings::PRUNE;
     const REQUIRED: &'static [&'static str] = &["older_than"];
 }
 

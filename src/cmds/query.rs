@@ -6,9 +6,9 @@ use std::io::{self, Write};
 use super::inventory::DbArgs;
 use crate::cmds::config_file;
 use crate::error::{Error, exit};
+use crate::record::CommandError;
 use input::environment::Environment;
 use model::when::parse_since;
-use crate::record::CommandError;
 use store::Store;
 
 /// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the

@@ -3,8 +3,8 @@
 
 use crate::error::{Error, exit};
 use crate::knowledge;
-use input::environment::Environment;
 use crate::record::CommandError;
+use input::environment::Environment;
 
 /// `camscan signatures`' settings ([`crate::knowledge::listing::LISTING`]).
 pub struct Listing;

@@ -14,8 +14,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::NetError;
-use input::setting::Repeat;
 use crate::net::rtsp::{Reply, RtspClient, http_get, url};
+use input::setting::Repeat;
 use proto::response::HeadProtocol;
 
 /// What answered on a port.
@@ -30,9 +30,7 @@ pub enum Detection {
     /// An RTMP server: it completed the handshake.
     Rtmp,
     /// A STUN/TURN server: it answered a Binding request over TCP.
-    Stun {
-        response: proto::stun::StunResponse,
-    },
+    Stun { response: proto::stun::StunResponse },
     /// A server that spoke first: Telnet, FTP or SSH (administration, not streams).
     Greeting(proto::greeting::Greeting),
 }
@@ -53,23 +51,22 @@ pub const DEFAULT_DETECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `--detect-timeout`: how long an open port has to answer detection's first probe. Read with
 /// [`detect_timeout`], which keeps it within `--timeout`.
-pub static DETECT_TIMEOUT: input::setting::Setting<Duration> =
-    input::setting::Setting {
-        key: "detect_timeout",
-        flag: "--detect-timeout",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_DETECT_TIMEOUT",
-        value_name: "DURATION",
-        help: "How long an open port has to answer protocol detection's first probe; a silent \
+pub static DETECT_TIMEOUT: input::setting::Setting<Duration> = input::setting::Setting {
+    key: "detect_timeout",
+    flag: "--detect-timeout",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_DETECT_TIMEOUT",
+    value_name: "DURATION",
+    help: "How long an open port has to answer protocol detection's first probe; a silent \
                port (a tarpit) costs this, three times this (at most 10s) on RTSP's ports 554, \
                8554, 10554 and 5554 of a device that has shown it is alive (another port \
                answered, discovery named it, the inventory knows it). At most --timeout \
                [default: 2s]",
-        default: DEFAULT_DETECT_TIMEOUT,
-        choices: None,
-        parse: input::setting::duration,
-    };
+    default: DEFAULT_DETECT_TIMEOUT,
+    choices: None,
+    parse: input::setting::duration,
+};
 
 /// `detect`: detect and analyse what speaks on each open port (`--no-detect`, `detect: false`:
 /// open ports only, as a plain connect scan finds them; discovery still runs).

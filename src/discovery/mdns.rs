@@ -542,9 +542,9 @@ mod tests {
         assert!(!is_camera);
         assert!(info.services.is_empty(), "{info:?}");
         assert!(
-            events[1..]
-                .iter()
-                .all(|e| matches!(e, Event::Name { name, .. } if name.kind == model::NameKind::Host)),
+            events[1..].iter().all(
+                |e| matches!(e, Event::Name { name, .. } if name.kind == model::NameKind::Host)
+            ),
             "only its host name: {events:?}"
         );
         let rtsp = Service {

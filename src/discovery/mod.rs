@@ -53,7 +53,9 @@ pub static DISCOVERY: input::setting::Setting<std::borrow::Cow<'static, [Discove
         choices: Some(input::choice::named::<MethodChoice>),
         parse: |t| {
             let chosen = input::choice::many::<MethodChoice>(t)?;
-            Ok(std::borrow::Cow::Owned(chosen.into_iter().map(|c| c.0).collect()))
+            Ok(std::borrow::Cow::Owned(
+                chosen.into_iter().map(|c| c.0).collect(),
+            ))
         },
     };
 

@@ -217,7 +217,7 @@ mod tests {
             );
             assert_eq!(
                 p.method.name(),
-                p.method.choice(),
+                super::super::MethodChoice(p.method).choice(),
                 "the --discovery value and the report name agree"
             );
             assert!(!(p.query)("T").is_empty(), "{} sends something", p.name);

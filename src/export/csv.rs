@@ -6,9 +6,9 @@
 use std::io::{self, Write};
 
 use super::{Exporter, fmt_num};
+use crate::sanitize::spreadsheet;
 use input::setting::{Repeat, Setting};
 use model::{Device, Report, Stream};
-use crate::sanitize::spreadsheet;
 
 pub struct CsvExporter {
     /// One ASCII character, validated by the configuration.

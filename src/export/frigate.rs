@@ -255,10 +255,7 @@ fn onvif_block(cam: &Camera<'_>, pass: &str) -> Option<Value> {
     // Under --show-credentials the stream's URL carries them (percent-encoded).
     let shown = cameras::userinfo(&cam.main.url).and_then(|info| {
         let (u, p) = info.split_once(':')?;
-        Some((
-            model::percent_decode(u),
-            model::percent_decode(p),
-        ))
+        Some((model::percent_decode(u), model::percent_decode(p)))
     });
     let (user, password) = match (&cam.main.username, shown) {
         (_, Some((u, p))) => (u, env_literal(&p)),

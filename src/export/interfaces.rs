@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use input::choice::format_setting;
-use model::local_net::LocalNet;
 use input::setting::{Declared, Setting};
+use model::local_net::LocalNet;
 
 input::choices! {
     /// What `camscan interfaces` can print.

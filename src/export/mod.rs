@@ -226,19 +226,18 @@ pub struct ExportOptions {
 
 /// `-o FILE`: a command's document written there, atomically, instead of on stdout (the scan's
 /// report, `convert`'s, the audit's; also the config file's `output:`, which the scan reads).
-pub static OUTPUT: input::setting::Setting<Option<std::path::PathBuf>> =
-    input::setting::Setting {
-        key: "output",
-        flag: "--output",
-        short: Some('o'),
-        repeat: Repeat::Once,
-        env: "CAMSCAN_OUTPUT",
-        value_name: "FILE",
-        help: "Write results to FILE (atomically) instead of stdout",
-        default: None,
-        choices: None,
-        parse: input::setting::path,
-    };
+pub static OUTPUT: input::setting::Setting<Option<std::path::PathBuf>> = input::setting::Setting {
+    key: "output",
+    flag: "--output",
+    short: Some('o'),
+    repeat: Repeat::Once,
+    env: "CAMSCAN_OUTPUT",
+    value_name: "FILE",
+    help: "Write results to FILE (atomically) instead of stdout",
+    default: None,
+    choices: None,
+    parse: input::setting::path,
+};
 
 /// The table's width when it is not a terminal's and nothing says otherwise.
 pub const DEFAULT_WIDTH: u16 = 100;

@@ -6,9 +6,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Knowledge, Origin};
-use input::setting::Repeat;
-use crate::table_writer::Table;
 use crate::sanitize;
+use crate::table_writer::Table;
+use input::setting::Repeat;
 
 /// `camscan signatures`' settings, in `--help`'s order.
 pub static LISTING: &[&dyn input::setting::Declared] = &[&SIGNATURES, &KIND, &FORMAT];
@@ -32,20 +32,19 @@ pub static FORMAT: input::setting::Setting<ListFormat> =
     input::choice::format_setting(ListFormat::Table);
 
 /// `signatures --signatures`: the knowledge files listed, as a scan reads them.
-pub static SIGNATURES: input::setting::Setting<Vec<std::path::PathBuf>> =
-    input::setting::Setting {
-        key: "signatures",
-        flag: "--signatures",
-        short: None,
-        repeat: Repeat::Commas,
-        env: "CAMSCAN_SIGNATURES",
-        value_name: "FILE",
-        help: "Knowledge files, as `camscan scan --signatures` reads them (before the built-in \
+pub static SIGNATURES: input::setting::Setting<Vec<std::path::PathBuf>> = input::setting::Setting {
+    key: "signatures",
+    flag: "--signatures",
+    short: None,
+    repeat: Repeat::Commas,
+    env: "CAMSCAN_SIGNATURES",
+    value_name: "FILE",
+    help: "Knowledge files, as `camscan scan --signatures` reads them (before the built-in \
                data)",
-        default: Vec::new(),
-        choices: None,
-        parse: files,
-    };
+    default: Vec::new(),
+    choices: None,
+    parse: files,
+};
 
 /// Comma-separated files (`a.yaml,b.yaml`), none empty; empty: none.
 fn files(text: &str) -> Result<Vec<std::path::PathBuf>, String> {

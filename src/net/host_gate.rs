@@ -390,10 +390,7 @@ impl HostGates {
 
     /// The requests `ips` (one device's addresses) received, as the report's coverage gives
     /// them (`None` when none was sent).
-    pub fn device_requests(
-        &self,
-        ips: &[IpAddr],
-    ) -> Option<model::coverage::DeviceRequests> {
+    pub fn device_requests(&self, ips: &[IpAddr]) -> Option<model::coverage::DeviceRequests> {
         let c = ips
             .iter()
             .map(|ip| self.count(*ip))

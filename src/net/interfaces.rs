@@ -39,38 +39,36 @@ pub fn list() -> std::io::Result<Vec<LocalNet>> {
 }
 
 /// `--interface`: with no targets, scan only this interface's subnets.
-pub static INTERFACE: input::setting::Setting<Option<String>> =
-    input::setting::Setting {
-        key: "interface",
-        flag: "--interface",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_INTERFACE",
-        value_name: "NAME",
-        help: "With no targets, scan only this interface's subnets",
-        default: None,
-        choices: None,
-        parse: interface_name,
-    };
+pub static INTERFACE: input::setting::Setting<Option<String>> = input::setting::Setting {
+    key: "interface",
+    flag: "--interface",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_INTERFACE",
+    value_name: "NAME",
+    help: "With no targets, scan only this interface's subnets",
+    default: None,
+    choices: None,
+    parse: interface_name,
+};
 
 /// `camscan interfaces`' settings, in `--help`'s order: which interfaces it lists and how it
 /// plans them (as [`plan`] reads them).
 pub static LISTING: &[&dyn input::setting::Declared] = &[&LIST_ONLY, &LIST_LARGE];
 
 /// `interfaces --interface`: only this interface.
-pub static LIST_ONLY: input::setting::Setting<Option<String>> =
-    input::setting::Setting {
-        key: "interface",
-        flag: "--interface",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_INTERFACE",
-        value_name: "NAME",
-        help: "Only this interface",
-        default: None,
-        choices: None,
-        parse: interface_name,
-    };
+pub static LIST_ONLY: input::setting::Setting<Option<String>> = input::setting::Setting {
+    key: "interface",
+    flag: "--interface",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_INTERFACE",
+    value_name: "NAME",
+    help: "Only this interface",
+    default: None,
+    choices: None,
+    parse: interface_name,
+};
 
 /// `interfaces --allow-large`: plan larger subnets too.
 pub static LIST_LARGE: input::setting::Setting<bool> = input::setting::Setting {

@@ -10,8 +10,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use model::{Credential, Device, Protocol};
 use crate::net::http;
+use model::{Credential, Device, Protocol};
 
 /// The whole fetch, connection to last byte. 5 s: a camera answers a snapshot in well under a
 /// second; a page shows "no snapshot" rather than wait.

@@ -38,8 +38,8 @@ use super::relay_viewers::{Lease, Shared};
 use crate::analyze::sessions::DeviceSessions;
 use crate::analyze::verify::{Step, step};
 use crate::credentials::Credential;
-use model::sync::lock;
 use crate::net::rtsp::{USER_AGENT, start_patience};
+use model::sync::lock;
 use store::CheckTarget;
 use store::SharedStore;
 

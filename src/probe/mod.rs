@@ -21,9 +21,9 @@ use crate::discovery::Batch;
 use crate::discovery::ledger::Ledger;
 use crate::discovery::tally::Tally;
 use crate::discovery::targets::TargetSet;
-use input::setting::{Repeat, Setting};
 use crate::net::neigh::Entry;
 use crate::net::{self, ConnectOutcome};
+use input::setting::{Repeat, Setting};
 
 /// Per-host stripes: enough that unrelated hosts rarely share one.
 const HOST_STRIPES: usize = 4096;

@@ -33,10 +33,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use model::Credential;
-use store::{Pending, PushRecord, Store, StoreError};
 use client::Client;
+use model::Credential;
 use plan::{Action, Step};
+use store::{Pending, PushRecord, Store, StoreError};
 
 /// A request's deadline: an unreachable or stuck tool fails the push within this (15 s with the
 /// connect attempt's own 5 s cap: the bound).

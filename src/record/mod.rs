@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use model::{DiscoveryMethod, Report};
 use crate::scan::ScanConfig;
+use model::{DiscoveryMethod, Report};
 use store::{Inventory, InventoryAt};
 use store::{PgTarget, Recorded, ScanInfo, ScanSummary, Store, StoreError};
 
@@ -542,9 +542,8 @@ pub fn record_with_events(
         };
         &stripped
     };
-    let same = |s: &ScanSummary| {
-        s.scan.complete && store::same_targets(&s.scan.targets, &report.targets)
-    };
+    let same =
+        |s: &ScanSummary| s.scan.complete && store::same_targets(&s.scan.targets, &report.targets);
     let earlier = store.scans(Some(&cfg.site))?.into_iter().find(same);
     let ports = recorded_ports(cfg);
     let info = ScanInfo::of_report(report, &cfg.site, &ports, &cfg.discovery);

@@ -31,12 +31,7 @@ pub(super) fn model_from_greetings(d: &mut Device) {
         .services
         .iter()
         .filter(|s| matches!(s.protocol, Protocol::Telnet | Protocol::Ftp))
-        .find_map(|s| {
-            Some((
-                s.port,
-                model::model_named_in(vendor, s.server.as_deref()?)?,
-            ))
-        });
+        .find_map(|s| Some((s.port, model::model_named_in(vendor, s.server.as_deref()?)?)));
     if let Some((port, model)) = found {
         d.evidence
             .push(format!("port {port}: its greeting names the model {model}"));
@@ -135,10 +130,8 @@ pub(super) fn mark_played_channels(d: &mut model::Device) {
 /// channels read from ONVIF profiles never replace a maker's list, whichever came first, and a
 /// maker's list replaces them.
 pub(super) fn set_nvr_channels(d: &mut Device, channels: Vec<model::NvrChannel>) {
-    let onvif = |list: &[model::NvrChannel]| {
-        list.iter()
-            .all(|c| c.source == model::NvrChannel::ONVIF)
-    };
+    let onvif =
+        |list: &[model::NvrChannel]| list.iter().all(|c| c.source == model::NvrChannel::ONVIF);
     if !d.nvr_channels.is_empty() && !onvif(&d.nvr_channels) && onvif(&channels) {
         return;
     }

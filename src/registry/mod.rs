@@ -21,12 +21,12 @@ pub use names::{NameRules, name_rank};
 use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 
+use finish::{finish, mark_played_channels, set_nvr_channels};
 use model::is_real_serial;
 use model::{
     Announcement, Device, DiscoveryMethod, MdnsInfo, NameKind, OnvifInfo, Protocol, Service,
     UpnpInfo,
 };
-use finish::{finish, mark_played_channels, set_nvr_channels};
 use names::{add_name, drop_placeholder_names, fill_vendor, serial_from_mac, sort_names};
 
 #[derive(Debug, Default)]

@@ -13,9 +13,9 @@ use tokio::sync::mpsc;
 use super::Msg;
 use crate::discovery::ledger::Ledger;
 use crate::error::exit;
-use model::Device;
 use crate::probe::ProbeStats;
 use crate::registry::{Event, Registry};
+use model::Device;
 
 /// What the collector keeps beside the registry: when devices are final, for the NDJSON stream
 /// (written as they become final) and the timing log (a line per final device).
@@ -208,10 +208,7 @@ pub struct Scope {
 }
 
 impl Scope {
-    pub fn of(
-        set: &crate::discovery::targets::TargetSet,
-        plan: &model::plan::Plan,
-    ) -> Scope {
+    pub fn of(set: &crate::discovery::targets::TargetSet, plan: &model::plan::Plan) -> Scope {
         let whole = plan
             .interfaces
             .iter()

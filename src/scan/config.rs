@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use crate::credentials::Credential;
 use crate::export::Format;
-use model::DiscoveryMethod;
 use input::environment::ColorChoice;
+use model::DiscoveryMethod;
 use store::{HubConfig, Inventory};
 
 /// Everything a scan needs, validated.

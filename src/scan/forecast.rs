@@ -22,9 +22,9 @@ use std::time::Duration;
 use crate::discovery::arp::{ARP_RATE, CHUNK, DEFAULT_WAIT, expected_duration};
 use crate::discovery::targets::TargetSet;
 use crate::discovery::{DiscoveryMethod, Links};
+use crate::probe::ProbeSettings;
 use model::addr::from_u128;
 use model::plan::{Estimate, Plan, PlanInterface, PlanMethod, PlanRange, Warning};
-use crate::probe::ProbeSettings;
 
 /// The most connects a second the port probes make when every port answers at once: the cost of
 /// opening, refusing and closing a socket, not the network's. Measured: 85,974 connects to closed

@@ -46,12 +46,12 @@ use tokio::sync::mpsc;
 use crate::analyze::context::{Known, ScanContext};
 use crate::error::{Error, exit};
 use crate::export::Format;
-use model::{Device, Report, SCHEMA_VERSION};
 use crate::probe::{ProbeNews, ProbeStats};
 use crate::registry::{Event, Registry};
 use collect::Collector;
 pub use collect::{OnFinal, Outcome};
 pub use config::ScanConfig;
+use model::{Device, Report, SCHEMA_VERSION};
 use output::NdjsonStream;
 use plan::ScanPlan;
 

@@ -8,9 +8,9 @@ use crate::analyze::rtsp;
 use crate::analyze::webrtc::STUN_PORTS;
 use crate::detect::{self, Detection};
 use crate::error::AnalyzeError;
-use model::{Failure, Protocol, Stage};
 use crate::net::{CONNECT_TIMEOUT, TIMEOUT};
 use crate::registry::Event;
+use model::{Failure, Protocol, Stage};
 
 /// Everything one open port yields.
 /// `expected`: the promise of this port's maker clue to the address's RTSP walks, kept (dropped)
@@ -124,8 +124,7 @@ async fn stun_events(
     ctx: &ScanContext,
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
-    let service =
-        |transport, r: &proto::stun::StunResponse| stun_service(addr, transport, r);
+    let service = |transport, r: &proto::stun::StunResponse| stun_service(addr, transport, r);
     let mut events = vec![service(model::Transport::Tcp, response)];
     // STUN servers listen on UDP too, where WebRTC clients use them.
     let _stun = crate::timing::begin("stun");
@@ -252,9 +251,7 @@ async fn http_side(addr: std::net::SocketAddr, ctx: &ScanContext) -> Option<Vec<
     )
     .await
     .ok()
-    .filter(|r| {
-        r.head.protocol == proto::response::HeadProtocol::Http && r.head.status != 503
-    })?;
+    .filter(|r| r.head.protocol == proto::response::HeadProtocol::Http && r.head.status != 503)?;
     let http = {
         let _http = crate::timing::begin("http");
         http_events(addr, &reply, None, ctx, None).await
@@ -394,8 +391,7 @@ async fn http_events(
         events.push(Event::Service { ip, service });
     }
     let scheme = if https { "https" } else { "http" };
-    let mut offered =
-        proto::auth::offered_logins(reply.head.headers_named("www-authenticate"));
+    let mut offered = proto::auth::offered_logins(reply.head.headers_named("www-authenticate"));
     if let Some(used) = &f.login_scheme
         && !offered.contains(used)
     {

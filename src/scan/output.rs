@@ -22,9 +22,9 @@ pub static FORMAT: Setting<Format> = Setting {
     env: "CAMSCAN_FORMAT",
     ..input::choice::format_setting(Format::Table)
 };
-use model::Report;
 use crate::probe::ProbeStats;
 use crate::scan::ScanConfig;
+use model::Report;
 
 /// NDJSON written during the scan: each device once, as soon as it is final, to stdout (flushed
 /// after every line, for pipelines) or to the temporary file that becomes `-o FILE` at the end.

@@ -58,10 +58,7 @@ impl Pushes {
 /// `written` when the tool's read-back of it was recorded, `pending` when it was sent and not yet
 /// read back (a push cut short, or one under way), `unknown` when the ledger no longer holds it.
 /// The one place the page's device view reads the ledger, through the store's pushes API.
-pub fn ledger_states(
-    store: &store::Store,
-    pushed: &[store::PushedAs],
-) -> Vec<&'static str> {
+pub fn ledger_states(store: &store::Store, pushed: &[store::PushedAs]) -> Vec<&'static str> {
     let mut rows: std::collections::HashMap<(String, String), Vec<store::PushRecord>> =
         std::collections::HashMap::new();
     pushed

@@ -34,10 +34,10 @@ use super::params::{Params, json};
 use super::problem::{Kind, Problem};
 use crate::credentials::Credential;
 use crate::metrics::Metrics;
-use model::sync::lock;
 use crate::probe::ProbeStats;
 use crate::scan::ScanConfig;
 use crate::scan::rules::{Refusal, ScanRules};
+use model::sync::lock;
 use store::{QueueRefusal, SharedStore};
 
 /// A new API scan starts at most this often. 10 s: a page's button pressed twice, or a script

@@ -41,11 +41,11 @@ use tokio::sync::{Notify, watch};
 use crate::discovery::listen::{Announcement, Listener};
 use crate::error::exit;
 use crate::metrics::{Metrics, MetricsServer};
-use model::sync::lock;
 use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
 use crate::record::CommandError;
 use crate::record::round::{Beside, Embedded, Task, refresh_devices};
 use crate::scan::ScanConfig;
+use model::sync::lock;
 use store::SharedStore;
 
 /// When the scans run.
@@ -76,8 +76,7 @@ impl Schedule {
                 .map(|c| Schedule::Cron(Box::new(c)))
                 .map_err(|e| format!("--cron {expr:?}: {e}")),
             (Some(age), None) => {
-                let d = model::when::parse_age(age)
-                    .map_err(|e| format!("--every {age}: {e}"))?;
+                let d = model::when::parse_age(age).map_err(|e| format!("--every {age}: {e}"))?;
                 if d < Duration::from_secs(1) {
                     return Err(format!("--every {age}: at least 1s"));
                 }

@@ -13,10 +13,10 @@ use super::{AnnouncedScans, PRUNE_EVERY, RETAIN, Reload, Stop, WatchConfig, chec
 use crate::discovery::listen::Announcement;
 use crate::discovery::targets::TargetSet;
 use crate::metrics::Metrics;
-use model::sync::lock;
 use crate::record::CommandError;
 use crate::record::round::scan_round;
 use crate::scan::ScanConfig;
+use model::sync::lock;
 use store::SharedStore;
 
 /// What the rounds run with, and what a reload changes.

@@ -40,10 +40,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::export::{ExportOptions, Format, exporter};
+use crate::notify::exec::Exec;
 use input::choice::Choice;
 use input::setting::Settings;
 use model::{Report, Stream};
-use crate::notify::exec::Exec;
 use store::DeviceQuery;
 use store::SharedStore;
 

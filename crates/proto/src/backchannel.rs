@@ -167,7 +167,8 @@ a=sendonly\r\n";
     /// tests/fixtures/backchannel/README.md.
     #[test]
     fn gstreamer_onvif_server_talks_back() {
-        let reply = include_bytes!("../../../tests/fixtures/backchannel/gstreamer-onvif-require.rtsp");
+        let reply =
+            include_bytes!("../../../tests/fixtures/backchannel/gstreamer-onvif-require.rtsp");
         assert_eq!(
             answer(reply),
             Verdict::Yes {
@@ -178,7 +179,8 @@ a=sendonly\r\n";
             }
         );
         // The same server asked without the tag: its own audio is recvonly, no sendonly section.
-        let plain = include_bytes!("../../../tests/fixtures/backchannel/gstreamer-onvif-plain.rtsp");
+        let plain =
+            include_bytes!("../../../tests/fixtures/backchannel/gstreamer-onvif-plain.rtsp");
         assert_eq!(
             answer(plain),
             Verdict::No {

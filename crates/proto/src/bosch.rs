@@ -9,9 +9,9 @@
 //! `physAddress` (`00-11-22-33-44-55`), `unitIPAddress`, `HTTPPort`, `dhcp` and more; it is read on
 //! the bounded XML walk by element name.
 
-use model::Announcement;
 use crate::arp;
 use crate::xml::{self, Node};
+use model::Announcement;
 
 /// Where requests go, and where devices send answers.
 pub const PORT: u16 = 1757;

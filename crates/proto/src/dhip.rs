@@ -12,8 +12,8 @@
 
 use serde_json::Value;
 
-use model::Announcement;
 use crate::arp;
+use model::Announcement;
 
 /// The DHIP port and the multicast group devices listen on.
 pub const PORT: u16 = 37810;

@@ -19,8 +19,8 @@
 
 use serde_json::Value;
 
-use model::Announcement;
 use crate::arp;
+use model::Announcement;
 
 /// The port devices listen on and answer to.
 pub const PORT: u16 = 34569;

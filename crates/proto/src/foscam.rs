@@ -9,8 +9,8 @@
 //! 0x4d and 0x51) and the web port (big-endian, at 0x55). When the cipher flag is set, everything after
 //! the header is XORed with the key, repeating.
 
-use model::Announcement;
 use crate::arp;
+use model::Announcement;
 
 /// The port devices listen on.
 pub const PORT: u16 = 10000;
@@ -100,8 +100,9 @@ mod tests {
     /// placeholder values).
     const PLAIN: &[u8] =
         include_bytes!("../../../tests/fixtures/vendor/foscam/universalscanner_selftest.bin");
-    const CIPHERED: &[u8] =
-        include_bytes!("../../../tests/fixtures/vendor/foscam/universalscanner_selftest_cipher.bin");
+    const CIPHERED: &[u8] = include_bytes!(
+        "../../../tests/fixtures/vendor/foscam/universalscanner_selftest_cipher.bin"
+    );
 
     #[test]
     fn universalscanner_plain_answer() {

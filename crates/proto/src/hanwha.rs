@@ -8,8 +8,8 @@
 //! at 0x85). We send the request record (type 0x01, zeros elsewhere). A shorter answer yields the
 //! fields it holds in full.
 
-use model::Announcement;
 use crate::arp;
+use model::Announcement;
 
 /// Where requests go, and where devices send answers.
 pub const PORT: u16 = 7701;

@@ -9,9 +9,9 @@
 //! walk: element names by local name, missing fields stay `None`, numbers that do not parse are
 //! dropped rather than failing the reply.
 
-use model::Announcement;
 use crate::arp;
 use crate::xml::{self, Node};
+use model::Announcement;
 
 /// The SADP port, and the multicast group devices listen on.
 pub const PORT: u16 = 37020;

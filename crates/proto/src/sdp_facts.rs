@@ -12,10 +12,10 @@
 //!
 //! Pure: no I/O, never panics, bounded (the fmtp it reads is capped by [`sdp`]).
 
-use model::{AudioInfo, VideoInfo};
 use crate::sdp::{self, MediaDescription, SessionDescription};
 use crate::{h26x, h265, mp4, mp4v};
 use base64::Engine;
+use model::{AudioInfo, VideoInfo};
 
 /// Longest codec name kept from a device's encoding name, in bytes (ASCII characters).
 pub const MAX_CODEC: usize = 32;

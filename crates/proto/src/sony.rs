@@ -5,8 +5,8 @@
 //! (`aa-bb-cc-dd-ee-ff`), `MODEL`, `SERIAL`, `IPADR`, `DHCP` (`ON`/`OFF`), `WEBPORT`, `SOFTVERSION`
 //! and more, which are ignored.
 
-use model::Announcement;
 use crate::arp;
+use model::Announcement;
 
 /// The port cameras listen on.
 pub const PORT: u16 = 2380;

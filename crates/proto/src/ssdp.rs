@@ -174,7 +174,11 @@ mod tests {
     /// The vendor registry's answer (`knowledge`, in the main crate) for the makers these tests
     /// name: AXIS makes cameras, Netgear does not.
     fn maker(m: &str) -> bool {
-        assert_eq!(m, m.to_lowercase(), "is_camera hands the maker over lower-cased");
+        assert_eq!(
+            m,
+            m.to_lowercase(),
+            "is_camera hands the maker over lower-cased"
+        );
         m == "axis"
     }
 

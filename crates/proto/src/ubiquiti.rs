@@ -13,9 +13,9 @@
 //! every answer is a camera: UniFi cameras' platforms and firmware start with `UVC` (UniFi Video
 //! Camera), see [`is_camera`].
 
-use model::Announcement;
 use crate::arp;
 use crate::padded_text as text;
+use model::Announcement;
 
 /// The port devices listen on, and the multicast group (unifi-discovery `MULTICAST_IP`).
 pub const PORT: u16 = 10001;
@@ -109,9 +109,11 @@ mod tests {
     use super::*;
 
     /// A UniFi G4 Pro camera's v1 answer (uilibs/unifi-discovery tests; fixtures README).
-    const UVC_G4_PRO: &[u8] = include_bytes!("../../../tests/fixtures/vendor/ubiquiti/uvc_g4_pro.bin");
+    const UVC_G4_PRO: &[u8] =
+        include_bytes!("../../../tests/fixtures/vendor/ubiquiti/uvc_g4_pro.bin");
     /// A UniFi Protect UAP bridge's v1 answer (same source).
-    const UFP_UAP_B: &[u8] = include_bytes!("../../../tests/fixtures/vendor/ubiquiti/ufp_uap_b.bin");
+    const UFP_UAP_B: &[u8] =
+        include_bytes!("../../../tests/fixtures/vendor/ubiquiti/ufp_uap_b.bin");
 
     #[test]
     fn unifi_g4_pro_camera() {

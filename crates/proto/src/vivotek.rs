@@ -6,9 +6,9 @@
 //! address (4 bytes), 0x09 the model (short name). Type 0x04 is special: its "length" byte is its
 //! value and no bytes follow. Type 0x00 ends the list; a field running past the end stops the walk.
 
-use model::Announcement;
 use crate::arp;
 use crate::padded_text as text;
+use model::Announcement;
 
 /// The port devices listen on.
 pub const PORT: u16 = 10000;

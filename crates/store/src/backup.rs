@@ -172,9 +172,7 @@ mod tests {
         // The copy opens as an inventory of its own, with the same devices.
         let copy = Store::open(&dest).unwrap();
         assert_eq!(
-            copy.devices(&crate::DeviceQuery::default())
-                .unwrap()
-                .len(),
+            copy.devices(&crate::DeviceQuery::default()).unwrap().len(),
             3
         );
         // A second backup to the same name is refused, and the first is untouched.

@@ -474,11 +474,11 @@ pub(crate) fn checks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::Credential;
     use crate::testing::{
         Engine, both_engines, camera, check, report, scan, stream_of, two_cameras,
     };
     use crate::{Availability, DeviceState};
+    use model::Credential;
 
     both_engines!(
         check_history_and_availability_for_the_page,

@@ -248,9 +248,9 @@ mod tests {
     use std::net::IpAddr;
 
     use super::*;
-    use model::Credential;
     use crate::DbLocation;
     use crate::testing::{Engine, TestDb, both_engines, camera, report, scan};
+    use model::Credential;
 
     #[test]
     fn a_new_key_is_made_once_with_mode_0600() {

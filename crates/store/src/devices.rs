@@ -35,10 +35,7 @@ pub struct DeviceQuery {
 
 /// [`Store::misaddressed_known`]: the stored descriptions that name a `misaddressed` sighting
 /// (a text search first, then the JSON read).
-fn misaddressed_known(
-    conn: &Conn,
-    site: &str,
-) -> db::Result<Vec<model::known::KnownMisaddressed>> {
+fn misaddressed_known(conn: &Conn, site: &str) -> db::Result<Vec<model::known::KnownMisaddressed>> {
     let mut stmt = conn.prepare(
         "SELECT r.json FROM device_reports r JOIN devices d ON d.id = r.device_id
          WHERE d.site = ?1 AND r.json LIKE '%\"misaddressed\"%'",
@@ -49,8 +46,7 @@ fn misaddressed_known(
         let Ok(v) = serde_json::from_str::<serde_json::Value>(&json?) else {
             continue;
         };
-        let Ok(m) = serde_json::from_value::<model::Misaddressed>(v["misaddressed"].clone())
-        else {
+        let Ok(m) = serde_json::from_value::<model::Misaddressed>(v["misaddressed"].clone()) else {
             continue;
         };
         let known = model::known::KnownMisaddressed {
@@ -223,10 +219,7 @@ impl Store {
     /// device, for the next scan to give back ([`model::Device::camera_name`]). A device
     /// pushed into Frigate or go2rtc before the inventory kept names keeps the name it was
     /// pushed under.
-    pub fn given_names(
-        &self,
-        site: &str,
-    ) -> Result<Vec<model::known::GivenName>, StoreError> {
+    pub fn given_names(&self, site: &str) -> Result<Vec<model::known::GivenName>, StoreError> {
         given_names(&self.conn, site).map_err(|e| self.err(e))
     }
 
@@ -287,8 +280,7 @@ impl Store {
         for s in &mut streams {
             s.state = s.state.shown(s.status, d.summary.state);
         }
-        let ranked: Vec<model::Stream> =
-            streams.iter().map(StreamRecord::as_model).collect();
+        let ranked: Vec<model::Stream> = streams.iter().map(StreamRecord::as_model).collect();
         let main_stream = model::main_stream(&ranked).map(|s| s.url.clone());
         if let Some(i) = streams
             .iter()
@@ -689,8 +681,8 @@ pub(crate) fn availability(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::Credential;
     use crate::testing::{Engine, both_engines, camera, report, scan, two_cameras};
+    use model::Credential;
 
     both_engines!(the_newest_description_of_each_device_is_kept_without_credentials);
 

@@ -82,7 +82,6 @@ mod streams;
 pub(crate) mod testing;
 mod types;
 
-pub use model::identity::Identity;
 pub use backup::Backup;
 pub use checks::{CHECKS_PER_STREAM, CheckLayer, CheckRecord, CheckResult, CheckTarget};
 pub use db::{DbError, DbLocation, PgTarget};
@@ -96,6 +95,7 @@ pub use findings::{
     FindingsRecorded, NewFinding, RESOLVED_PER_DEVICE, SEVERITIES,
 };
 pub use inventory::{HubConfig, Inventory, InventoryAt, default_db_path};
+pub use model::identity::Identity;
 pub use pushes::{Pending, PushRecord, PushedAs, StoredDevice, StoredLogin};
 pub use replication::{HubCursor, Marks, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};

@@ -155,20 +155,19 @@ pub static PASSWORD_FILE: input::setting::Setting<Option<std::path::PathBuf>> =
     };
 
 /// `hub --db`: the hub, a postgres:// URL with its owner's login.
-pub static DB: input::setting::Setting<Option<std::path::PathBuf>> =
-    input::setting::Setting {
-        key: "db",
-        flag: "--db",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_DB",
-        value_name: "URL",
-        help: "The hub: a postgres:// URL with its owner's login (no password in it: see \
+pub static DB: input::setting::Setting<Option<std::path::PathBuf>> = input::setting::Setting {
+    key: "db",
+    flag: "--db",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_DB",
+    value_name: "URL",
+    help: "The hub: a postgres:// URL with its owner's login (no password in it: see \
                --db-password-file) [default: the config file's `db:`]",
-        default: None,
-        choices: None,
-        parse: input::setting::path,
-    };
+    default: None,
+    choices: None,
+    parse: input::setting::path,
+};
 
 /// `hub --db-password-file`: the owner's password.
 pub static DB_PASSWORD_FILE: input::setting::Setting<Option<std::path::PathBuf>> =

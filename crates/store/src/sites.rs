@@ -135,9 +135,9 @@ pub(crate) fn touch(tx: &Conn, site: &str, agent: &str, now: i64) -> db::Result<
 
 #[cfg(test)]
 mod tests {
-    use model::Credential;
     use crate::testing::{Engine, TestDb, both_engines, camera, kinds, report, scan};
     use crate::{DeviceQuery, DeviceState, EventKind, EventQuery, ScanInfo};
+    use model::Credential;
 
     both_engines!(sites_are_told_apart,);
 

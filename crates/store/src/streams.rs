@@ -258,9 +258,9 @@ pub(crate) fn stream_credentials(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::Credential;
     use crate::testing::{Engine, both_engines, camera, report, scan, two_cameras};
     use crate::{DeviceQuery, EventQuery};
+    use model::Credential;
 
     both_engines!(pages_by_id_for_the_api);
     both_engines!(a_devices_login_is_known_by_its_identity_whatever_its_scope);

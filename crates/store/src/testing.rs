@@ -14,9 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::db::{Conn, DbLocation, PgTarget};
 use super::{CheckLayer, CheckResult, CheckTarget, EventKind, Recorded, ScanInfo, Store};
-use model::{
-    AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Report, Stream, VideoInfo,
-};
+use model::{AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Report, Stream, VideoInfo};
 
 pub(crate) use super::db::Engine;
 

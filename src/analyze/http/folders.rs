@@ -47,10 +47,7 @@ impl MediaEvidence {
 }
 
 /// What the root answer says about the port being a media server (not a page server).
-pub(super) fn root_evidence(
-    root: &proto::response::ResponseHead,
-    page: &[u8],
-) -> Option<String> {
+pub(super) fn root_evidence(root: &proto::response::ResponseHead, page: &[u8]) -> Option<String> {
     if matches!(root.status, 403 | 404) {
         return Some(format!("root answers HTTP {} (no page)", root.status));
     }

@@ -4,8 +4,8 @@
 use super::manifest::apply_ts;
 use super::{HttpSettings, MAX_FLV, MAX_TS};
 use crate::error::{AnalyzeError, NetError};
-use model::{Measured, Protocol, Stream, VideoInfo};
 use crate::net::http::OpenGet;
+use model::{Measured, Protocol, Stream, VideoInfo};
 use proto::{mjpeg, ts};
 use std::time::Duration;
 

@@ -27,9 +27,9 @@ use super::{HttpFindings, HttpSettings};
 use crate::credentials::{Credential, url_with_credentials};
 use crate::detect::head;
 use crate::error::{AnalyzeError, NetError};
-use model::{AuthScheme, Protocol, StreamStatus};
 use crate::net::http::{OpenGet, answer_challenges, open_get, open_get_as};
 use crate::net::rtsp::Reply;
+use model::{AuthScheme, Protocol, StreamStatus};
 use proto::response::ResponseHead;
 
 /// The pure decision: a locked answer (`401`, `403`) to a path proves nothing when a made-up path
@@ -362,9 +362,7 @@ async fn log_in_at(
         let values: Vec<&str> = challenges.iter().map(String::as_str).collect();
         let Some(authorization) = answer_challenges(&values, &cred.username, &cred.password, path)
         else {
-            return Err(Refusal::Unanswerable(proto::auth::offered_logins(
-                values,
-            )));
+            return Err(Refusal::Unanswerable(proto::auth::offered_logins(values)));
         };
         let got = open_get_as(
             addr,

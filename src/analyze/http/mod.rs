@@ -29,12 +29,12 @@ use futures::StreamExt;
 
 use crate::analyze::context::{AuthSettings, ScanContext};
 use crate::error::{AnalyzeError, NetError};
-use model::{Protocol, Stream, VideoInfo};
 use crate::net::http::OpenGet;
-use proto::html::{self, LinkKind};
-use proto::{hls, mjpeg, mp4, mpd, ts};
 pub use folders::{MEDIA_GUESSES, MediaEvidence};
 use folders::{media_guesses, paths_and_folders};
+use model::{Protocol, Stream, VideoInfo};
+use proto::html::{self, LinkKind};
+use proto::{hls, mjpeg, mp4, mpd, ts};
 
 mod any_path;
 mod asking;

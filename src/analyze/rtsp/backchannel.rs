@@ -15,9 +15,9 @@ use super::walker::authorize;
 use crate::analyze::context::ScanContext;
 use crate::credentials::Credential;
 use crate::error::{AnalyzeError, NetError};
+use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience};
 use model::capabilities::Talkback;
 use model::{Stream, main_stream};
-use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience};
 use proto::backchannel::{REQUIRE_TAG, Verdict, classify};
 
 /// [`check`], its failure added to `failures`.

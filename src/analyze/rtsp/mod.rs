@@ -33,8 +33,8 @@ use super::identity;
 use super::paths::{self, ChannelScheme};
 use crate::credentials::{Credential, url_with_credentials};
 use crate::error::{AnalyzeError, NetError};
-use model::{AuthScheme, Protocol, Service, Stream, StreamStatus};
 use crate::net::rtsp::{Reply, RtspClient, url};
+use model::{AuthScheme, Protocol, Service, Stream, StreamStatus};
 
 mod account;
 mod backchannel;

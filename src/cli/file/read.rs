@@ -11,20 +11,19 @@ use crate::error::Error;
 use input::setting::Repeat;
 
 /// `--config`: the config file, read before the settings it holds (so no key of its own).
-pub static CONFIG: input::setting::Setting<Option<PathBuf>> =
-    input::setting::Setting {
-        key: "config",
-        flag: "--config",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_CONFIG",
-        value_name: "FILE",
-        help: "Read settings from this YAML file (see config.example.yaml): each flag and its \
+pub static CONFIG: input::setting::Setting<Option<PathBuf>> = input::setting::Setting {
+    key: "config",
+    flag: "--config",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_CONFIG",
+    value_name: "FILE",
+    help: "Read settings from this YAML file (see config.example.yaml): each flag and its \
                variable overrides the file's key",
-        default: None,
-        choices: None,
-        parse: input::setting::path,
-    };
+    default: None,
+    choices: None,
+    parse: input::setting::path,
+};
 
 /// The config file `--config` names, read (no file: every key unset). A command calls this once
 /// and resolves all its settings from what it returns.

@@ -41,8 +41,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use input::setting::Settings;
     use crate::scan::settings::SCAN;
+    use input::setting::Settings;
 
     /// A scan setting is a top-level key, a number or a text; an unknown key is still refused
     /// with its place, and a setting's bad value is its parser's error when resolved.

@@ -26,8 +26,7 @@ mod record;
 pub struct Audit;
 
 impl crate::cli::SettingList for Audit {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::audit::settings::SETTINGS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::audit::settings::SETTINGS;
 }
 
 /// `camscan audit`.

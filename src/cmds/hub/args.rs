@@ -37,16 +37,14 @@ pub enum HubCommand {
 pub struct HubDb;
 
 impl SettingList for HubDb {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        store::site_admin::HUB_DB;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::site_admin::HUB_DB;
 }
 
 /// `hub add-site`'s settings ([`store::site_admin::ADD_SITE`]).
 pub struct AddSite;
 
 impl SettingList for AddSite {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        store::site_admin::ADD_SITE;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::site_admin::ADD_SITE;
     const REQUIRED: &'static [&'static str] = &["password_file"];
 }
 
@@ -54,8 +52,7 @@ impl SettingList for AddSite {
 pub struct RotateSite;
 
 impl SettingList for RotateSite {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        store::site_admin::ROTATE_SITE;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::site_admin::ROTATE_SITE;
     const HELP: &'static [(&'static str, &'static str)] =
         &[("password_file", "Write the new password here (mode 0600)")];
     const REQUIRED: &'static [&'static str] = &["password_file"];

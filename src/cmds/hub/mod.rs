@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::cli::file::FileValues;
 use crate::cmds::config_file;
 use crate::error::exit;
-use input::environment::Environment;
 use crate::record::CommandError;
+use input::environment::Environment;
 use store::Store;
 use store::site_admin::{SiteForgotten, role_for};
 use store::{Inventory, InventoryAt};
@@ -56,11 +56,8 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
             Ok(exit::FOUND)
         }
         HubCommand::RotateSite(a) => {
-            let password_file = required_path(
-                a.settings
-                    .values()?
-                    .get(&store::site_admin::PASSWORD_FILE),
-            )?;
+            let password_file =
+                required_path(a.settings.values()?.get(&store::site_admin::PASSWORD_FILE))?;
             let (mut store, _) = open(&a.hub, env)?;
             let password = new_password()?;
             let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());

@@ -5,9 +5,9 @@
 
 use crate::cmds::config_file;
 use crate::error::exit;
-use input::environment::Environment;
 use crate::push::{Outcome, PushError, Settings, Target, render};
 use crate::record::CommandError;
+use input::environment::Environment;
 use store::Store;
 
 use super::write_stdout;
@@ -20,8 +20,7 @@ pub use settings::*;
 pub struct PushOptions;
 
 impl crate::cli::SettingList for PushOptions {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::push::settings::OPTIONS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::push::settings::OPTIONS;
 }
 
 /// How a push reaches and writes into a tool, as given (shared by `push`, `scan --push`,
@@ -32,8 +31,7 @@ pub type PushOptionArgs = crate::cli::SettingArgs<PushOptions>;
 pub struct Push;
 
 impl crate::cli::SettingList for Push {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::push::settings::SETTINGS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::push::settings::SETTINGS;
 }
 
 /// `--push` of the commands that scan ([`crate::push::settings::AFTER_SCAN`]).

@@ -8,9 +8,9 @@ use super::PushOptionArgs;
 use crate::cli::file::FileValues;
 use crate::error::Error;
 
-use model::Credential;
-use input::environment::Environment;
 use crate::push::{Login, Settings, Target, Tls};
+use input::environment::Environment;
+use model::Credential;
 
 fn setup(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
     Error::InvalidValue {

@@ -62,8 +62,7 @@ pub struct FindArgs {
 pub struct Scan;
 
 impl crate::cli::SettingList for Scan {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::scan::settings::SCAN;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::scan::settings::SCAN;
     const BARE: &'static [(&'static str, &'static str)] = &[("ffprobe", "ffprobe")];
 }
 
@@ -74,8 +73,7 @@ pub type ScanSettingArgs = crate::cli::SettingArgs<Scan>;
 pub struct ReportOutput;
 
 impl crate::cli::SettingList for ReportOutput {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::scan::output::SETTINGS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::scan::output::SETTINGS;
 }
 
 /// The settings of the commands that scan which the config file does not hold
@@ -91,8 +89,7 @@ impl crate::cli::SettingList for Find {
 pub struct FormatOptions;
 
 impl crate::cli::SettingList for FormatOptions {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::export::options::OPTIONS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::options::OPTIONS;
 }
 
 /// The format options given on the command line (or by their variables), resolved with the

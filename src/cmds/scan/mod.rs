@@ -122,10 +122,7 @@ fn not_recorded(e: CommandError) -> CommandError {
 /// could not send). A hub that cannot be reached is a warning: the results are in this site's
 /// inventory, and the next `scan --hub` or `watch --hub` sends them. A hub that refuses this site
 /// is the command's error (exit 5); the results stay in this site's inventory.
-fn send_to_hub(
-    store: &store::Store,
-    hub: &crate::fleet::HubConfig,
-) -> Result<(), CommandError> {
+fn send_to_hub(store: &store::Store, hub: &crate::fleet::HubConfig) -> Result<(), CommandError> {
     let shown = crate::fleet::hub_display(hub);
     let sent = match crate::fleet::open_hub(hub) {
         Ok(mut hub_store) => match crate::fleet::push(store, &mut hub_store, &hub.site) {

@@ -12,10 +12,10 @@ use crate::cli::file::{FileValues, read};
 use crate::cli::{Process, invalid};
 use crate::credentials::{self, Credential};
 use crate::error::Error;
-use input::environment::Environment;
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
 use crate::scan::config::default_site;
+use input::environment::Environment;
 use store::{HubConfig, InventoryAt};
 
 /// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal

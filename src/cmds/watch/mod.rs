@@ -15,8 +15,7 @@ pub use settings::*;
 pub struct Watch;
 
 impl crate::cli::SettingList for Watch {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::watch::settings::SETTINGS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::watch::settings::SETTINGS;
 }
 
 /// Where watch's events go, and the sinks' own options ([`crate::notify::SETTINGS`]).

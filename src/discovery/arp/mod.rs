@@ -31,10 +31,10 @@ use super::scope::{About, Hosts, Probes, ScanMessage, Scope, Swept};
 use super::tally::Tally;
 use crate::analyze::identity::Identities;
 use crate::discovery::targets::TargetSet;
-use model::DiscoveryMethod;
-use input::setting::{Repeat, Setting};
-use proto::arp;
 use crate::registry::Event;
+use input::setting::{Repeat, Setting};
+use model::DiscoveryMethod;
+use proto::arp;
 
 mod sweep;
 
@@ -357,10 +357,7 @@ async fn find_hosts<M: ScanMessage>(
 
 /// Each host that answered ARP as an `Event::Host` (its MAC and the MAC's camera maker), and an
 /// `Event::ArpConflict` when more than one MAC answered for its address.
-async fn send_hosts<M: ScanMessage>(
-    tx: &mpsc::Sender<M>,
-    alive: Vec<proto::neigh::Neighbour>,
-) {
+async fn send_hosts<M: ScanMessage>(tx: &mpsc::Sender<M>, alive: Vec<proto::neigh::Neighbour>) {
     for n in alive {
         let vendor = super::camera_macs::vendor(&n.mac).map(str::to_string);
         let conflict = (!n.also.is_empty()).then(|| Event::ArpConflict {

@@ -10,9 +10,9 @@ use tokio::net::UdpSocket;
 
 use crate::discovery::links::Link;
 use crate::discovery::targets::TargetSet;
-use model::coverage::ArpCoverage;
 use crate::net::packet::ArpSocket;
 use crate::net::round_trips::RoundTrips;
+use model::coverage::ArpCoverage;
 use proto::arp;
 use proto::neigh::{Neighbour, parse_proc_net_arp};
 

@@ -12,10 +12,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::export::table::fit::{Column, Text};
+use crate::sanitize::{spreadsheet, terminal};
+use crate::table_writer::Table;
 use input::choice::format_setting;
 use input::setting::{Declared, Setting};
-use crate::table_writer::Table;
-use crate::sanitize::{spreadsheet, terminal};
 use store::site_admin::SiteAccount;
 
 mod detail;

@@ -221,11 +221,7 @@ fn no_stream_cells(d: &model::Device, notes: &mut Notes) -> Vec<Text> {
 /// A stream's cells after its label: port, service, URL (with its user and the stream it is the
 /// same as), status (verified, its roles), login, video (and the browsers that play it), audio,
 /// what the PLAY check measured.
-fn stream_cells(
-    d: &model::Device,
-    s: &model::Stream,
-    notes: &mut Notes,
-) -> Vec<Text> {
+fn stream_cells(d: &model::Device, s: &model::Stream, notes: &mut Notes) -> Vec<Text> {
     let mut url = terminal(&s.url).into_owned();
     if let Some(user) = &s.username {
         url.push_str(&format!("\nuser {}", terminal(user)));

@@ -54,12 +54,7 @@ pub(crate) fn hello(
 
 /// Bind `site`'s name to `inventory` when it is bound to none (the row locked first on
 /// PostgreSQL), or why it is another's. Nothing is written when it is.
-fn bind(
-    tx: &Conn,
-    site: &str,
-    inventory: &str,
-    now: i64,
-) -> crate::db::Result<Result<(), String>> {
+fn bind(tx: &Conn, site: &str, inventory: &str, now: i64) -> crate::db::Result<Result<(), String>> {
     let lock = if tx.engine() == crate::db::Engine::Postgres {
         " FOR UPDATE"
     } else {
@@ -185,12 +180,7 @@ struct HubIds {
 }
 
 impl HubIds {
-    fn stream(
-        &mut self,
-        tx: &Conn,
-        site: &str,
-        origin: i64,
-    ) -> crate::db::Result<Option<i64>> {
+    fn stream(&mut self, tx: &Conn, site: &str, origin: i64) -> crate::db::Result<Option<i64>> {
         if let Some(id) = self.streams.get(&origin) {
             return Ok(*id);
         }
@@ -199,12 +189,7 @@ impl HubIds {
         Ok(id)
     }
 
-    fn scan(
-        &mut self,
-        tx: &Conn,
-        site: &str,
-        origin: i64,
-    ) -> crate::db::Result<Option<i64>> {
+    fn scan(&mut self, tx: &Conn, site: &str, origin: i64) -> crate::db::Result<Option<i64>> {
         if let Some(id) = self.scans.get(&origin) {
             return Ok(*id);
         }
@@ -213,12 +198,7 @@ impl HubIds {
         Ok(id)
     }
 
-    fn device(
-        &mut self,
-        tx: &Conn,
-        site: &str,
-        origin: i64,
-    ) -> crate::db::Result<Option<i64>> {
+    fn device(&mut self, tx: &Conn, site: &str, origin: i64) -> crate::db::Result<Option<i64>> {
         if let Some(id) = self.devices.get(&origin) {
             return Ok(*id);
         }
@@ -274,12 +254,7 @@ fn apply_events(
 /// `INSERT INTO {into} VALUES ...` of `rows` (each `width` values), in order, a statement per
 /// [`EVENTS_PER_STATEMENT`] rows at most; a row whose `(site, origin_id)` is there already is
 /// left as it is.
-fn insert_rows(
-    tx: &Conn,
-    into: &str,
-    width: usize,
-    rows: &[Vec<Value>],
-) -> crate::db::Result<()> {
+fn insert_rows(tx: &Conn, into: &str, width: usize, rows: &[Vec<Value>]) -> crate::db::Result<()> {
     let mut rest = rows;
     while !rest.is_empty() {
         // Three shapes of statement only (100, 10 or 1 rows): each is prepared once.

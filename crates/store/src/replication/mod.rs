@@ -675,14 +675,12 @@ fn device(conn: &Conn, id: i64) -> super::db::Result<Option<CopiedDevice>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::{Credential, Protocol, Stream};
-    use crate::testing::{
-        Engine, TestDb, both_engines, camera, check, report, scan, stream_of,
-    };
+    use crate::testing::{Engine, TestDb, both_engines, camera, check, report, scan, stream_of};
     use crate::{
         CHECKS_PER_STREAM, CheckLayer, CheckRecord, DeviceQuery, DeviceSummary, Diff, EventQuery,
         ScanInfo, SiteSummary, StoreEvent,
     };
+    use model::{Credential, Protocol, Stream};
 
     both_engines!(
         a_site_copies_to_the_hub_once,

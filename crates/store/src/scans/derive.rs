@@ -31,10 +31,10 @@ use std::net::IpAddr;
 use serde_json::{Value, json};
 
 use super::ScanInfo;
+use crate::{DeviceState, EventKind, StreamState};
 use model::addr::{AddrRange, TargetSpec, parse_spec};
 use model::identity::{Candidate, Identity, resolve_all};
 use model::{AuthScheme, Device, Stream, StreamStatus};
-use crate::{DeviceState, EventKind, StreamState};
 
 /// Frame-rate change that counts as `stream_changed` (the 5 %). A measured rate moves
 /// by about 1 % from one scan to the next on an unchanged camera (VLC's 5 fps MJPEG read 4.97,

@@ -451,9 +451,9 @@ fn prune_texts(tx: &Conn) -> db::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::{DiscoveryMethod, StreamStatus};
     use crate::testing::{Engine, TestDb, both_engines, camera, kinds, report, scan};
     use crate::{DeviceQuery, DeviceState, EventKind, EventQuery, HubCursor, StreamState};
+    use model::{DiscoveryMethod, StreamStatus};
 
     both_engines!(
         a_scan_records_devices_as_they_become_final,

@@ -13,9 +13,6 @@ use super::derive::{
     plan, stream_state,
 };
 use super::{Recorded, ScanInfo};
-use model::Credential;
-use model::identity::{Identity, merge_observations};
-use model::{Device, Report, Stream};
 use crate::EventKind;
 use crate::columns::{
     clean_url, compact_json, cred_hash, device_state_str, join_ports, measured_text, method_name,
@@ -23,6 +20,9 @@ use crate::columns::{
     split_ports, status_column, stream_key, stream_state_str,
 };
 use crate::{DeviceState, StoreEvent};
+use model::Credential;
+use model::identity::{Identity, merge_observations};
+use model::{Device, Report, Stream};
 
 /// The credential that opened `s` on `ip`: from the URL when it carries one
 /// (`--show-credentials`), else the entry of `creds` the scan says opened it
@@ -690,9 +690,9 @@ fn write_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columns::{CRED_HASH_LEN, parse_measured, url_path};
     use model::StreamStatus;
     use model::{Measured, Protocol};
-    use crate::columns::{CRED_HASH_LEN, parse_measured, url_path};
 
     #[test]
     fn urls_lose_their_credentials() {

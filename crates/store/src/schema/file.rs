@@ -73,9 +73,7 @@ pub(crate) fn held(path: &Path) -> bool {
     let Some(id) = id_of(path) else {
         return false;
     };
-    model::sync::lock(&HELD)
-        .iter()
-        .any(|(held, _)| *held == id)
+    model::sync::lock(&HELD).iter().any(|(held, _)| *held == id)
 }
 
 /// What [`connect`] does with a path where there is no file.
