@@ -162,41 +162,46 @@
 //! it is not the code's.
 //!
 //! ```text
-//! floor 10  cmds        -> analyze, audit, cli, credentials, discovery, doctor, error, export,
-//!                          fleet, knowledge, metrics, model, net, notify, probe, push, record,
-//!                          sanitize, scan, serve, store, watch
-//! floor 9   doctor      -> discovery, error, model, net, notify, probe, record, sanitize, store
-//!           fleet       -> probe, record, scan, store
-//!           serve       -> analyze, credentials, error, export, http_server, knowledge, metrics,
-//!                          model, net, preview, probe, push, record, sanitize, scan, store
-//!           watch       -> analyze, credentials, discovery, error, export, metrics, model, net,
-//!                          notify, push, record, scan, store
-//! floor 8   record      -> analyze, error, export, metrics, model, net, scan, store
-//! floor 7   scan        -> analyze, credentials, detect, discovery, error, export, knowledge,
-//!                          model, net, probe, proto, registry, sanitize, store, timing
-//! floor 6   probe       -> discovery, model, net
-//! floor 5   audit       -> analyze, credentials, detect, error, export, knowledge, model, net,
-//!                          proto, sanitize, store
-//!           discovery   -> analyze, error, knowledge, model, net, proto, registry
-//!           preview     -> analyze, credentials, error, model, net, store
-//! floor 4   analyze     -> credentials, detect, error, knowledge, model, net, proto, timing
-//!           cli         -> error, model, notify, push
-//!           metrics     -> http_server, notify, sanitize, store
-//! floor 3   detect      -> error, knowledge, model, net, proto
-//!           notify      -> error, model, net, sanitize, store
-//!           push        -> export, model, net, proto, sanitize, store
-//! floor 2   credentials -> model, proto
-//!           export      -> model, sanitize, store
-//!           knowledge   -> error, model, registry, sanitize
-//!           net         -> error, model, proto
-//! floor 1   error       -> model
-//!           proto       -> model
-//!           registry    -> model
-//!           store       -> model
-//! floor 0   http_server -> (none)
-//!           model       -> (none)
-//!           sanitize    -> (none)
-//!           timing      -> (none)
+//! floor 10  cmds         -> analyze, audit, cli, credentials, discovery, doctor, error, export,
+//!                           fleet, input, knowledge, metrics, model, net, notify, probe, push,
+//!                           record, sanitize, scan, serve, store, table_writer, watch
+//! floor 9   doctor       -> discovery, error, input, net, notify, probe, record, sanitize, store,
+//!                           table_writer
+//!           fleet        -> probe, record, scan, store
+//!           serve        -> analyze, credentials, error, export, http_server, input, knowledge,
+//!                           metrics, model, net, preview, probe, push, record, sanitize, scan,
+//!                           store
+//!           watch        -> analyze, credentials, discovery, error, export, input, metrics, model,
+//!                           net, notify, push, record, scan, store
+//! floor 8   record       -> analyze, error, export, input, metrics, model, net, scan, store
+//! floor 7   scan         -> analyze, credentials, detect, discovery, error, export, input,
+//!                           knowledge, model, net, probe, proto, registry, sanitize, store, timing
+//! floor 6   probe        -> discovery, input, net
+//! floor 5   audit        -> analyze, credentials, detect, error, export, input, knowledge, model,
+//!                           net, proto, sanitize, store
+//!           discovery    -> analyze, error, input, knowledge, model, net, proto, registry
+//!           preview      -> analyze, credentials, error, model, net, store
+//! floor 4   analyze      -> credentials, detect, error, input, knowledge, model, net, proto,
+//!                           timing
+//!           cli          -> error, input, notify, push
+//!           metrics      -> http_server, notify, sanitize, store
+//! floor 3   detect       -> error, input, knowledge, model, net, proto
+//!           notify       -> error, input, model, net, sanitize, store
+//!           push         -> export, input, model, net, proto, sanitize, store, table_writer
+//! floor 2   credentials  -> input, model, proto
+//!           export       -> input, model, sanitize, store, table_writer
+//!           knowledge    -> error, input, registry, sanitize, table_writer
+//!           net          -> error, input, model, proto
+//! floor 1   error        -> model
+//!           proto        -> model
+//!           registry     -> model
+//!           store        -> input, model
+//!           table_writer -> input
+//! floor 0   http_server  -> (none)
+//!           input        -> (none)
+//!           model        -> (none)
+//!           sanitize     -> (none)
+//!           timing       -> (none)
 //! ```
 //!
 //! `scripts/module-cycles` also fails when two top-level modules, or two files of one folder,
