@@ -298,19 +298,20 @@ mod tests {
         assert_eq!(args.find.settings.0, Default::default(), "none given");
     }
 
-    /// Every list the adapter serves is its command's flags, each read back as given (a
-    /// repeated flag's values joined as its declaration says), and a setting with no variable
-    /// has none.
-    #[test]
-    fn every_list_is_its_commands_flags() {
-        use clap::CommandFactory;
-
-        use input::setting::Declared;
-        let lists: [(&[&str], &[&'static dyn Declared]); 30] = [
+    /// Every list of settings the adapter serves, with a command line of a command that takes it.
+    #[allow(clippy::type_complexity)]
+    fn served_lists() -> [(
+        &'static [&'static str],
+        &'static [&'static dyn input::setting::Declared],
+    ); 30] {
+        static MAN: &[&dyn input::setting::Declared] = &[&crate::cmds::man::MAN_DIR];
+        static NOTIFY: &[&dyn input::setting::Declared] = &[&crate::notify::NOTIFY];
+        static CONFIG: &[&dyn input::setting::Declared] = &[&crate::cli::CONFIG];
+        [
             (&["scan"], crate::cmds::scan::FIND),
             (&["watch"], crate::cmds::scan::FIND),
             (&["convert", "r.json"], crate::scan::output::SETTINGS),
-            (&["man"], &[&crate::cmds::man::MAN_DIR]),
+            (&["man"], MAN),
             (&["devices"], crate::export::inventory::ROWS),
             (&["history"], crate::export::inventory::ROWS),
             (&["scans"], crate::export::inventory::ROWS),
@@ -328,7 +329,7 @@ mod tests {
             (&["signatures"], crate::knowledge::listing::LISTING),
             (&["watch"], crate::watch::settings::SETTINGS),
             (&["watch"], crate::notify::SETTINGS),
-            (&["doctor"], &[&crate::notify::NOTIFY]),
+            (&["doctor"], NOTIFY),
             (&["audit"], crate::audit::settings::SETTINGS),
             (&["devices"], store::settings::INVENTORY),
             (&["scan"], store::settings::INVENTORY),
@@ -342,8 +343,18 @@ mod tests {
                 store::site_admin::ROTATE_SITE,
             ),
             (&["prune"], store::settings::PRUNE),
-            (&["devices"], &[&crate::cli::CONFIG]),
-        ];
+            (&["devices"], CONFIG),
+        ]
+    }
+
+    /// Every list the adapter serves is its command's flags, each read back as given (a
+    /// repeated flag's values joined as its declaration says), and a setting with no variable
+    /// has none.
+    #[test]
+    fn every_list_is_its_commands_flags() {
+        use clap::CommandFactory;
+
+        let lists = served_lists();
         // A required flag, given beside the one under test (`hub add-site --role` needs
         // `--password-file`).
         let required = [("add-site", "--password-file")];
@@ -405,6 +416,27 @@ mod tests {
                 assert_eq!(env.unwrap_or_default(), d.env(), "{}", d.flag());
             }
         }
+    }
+
+    /// A setting is declared once: two lists that take the same key with the same variable
+    /// take the same declaration (a command that words it its own way says so in its list's
+    /// `HELP`).
+    #[test]
+    fn a_setting_is_declared_once() {
+        let mut seen: std::collections::HashMap<(&str, &str), *const ()> = Default::default();
+        let mut twice = std::collections::BTreeSet::new();
+        for (_, list) in served_lists() {
+            for d in list {
+                if d.env().is_empty() {
+                    continue;
+                }
+                let at = *d as *const dyn input::setting::Declared as *const ();
+                if !std::ptr::eq(*seen.entry((d.key(), d.env())).or_insert(at), at) {
+                    twice.insert(d.key());
+                }
+            }
+        }
+        assert!(twice.is_empty(), "declared more than once: {twice:?}");
     }
 
     /// A list's required setting is required by clap (`hub rotate-site --password-file`,

@@ -127,8 +127,25 @@ pub(crate) fn ensure_isolation(tx: &Conn) -> super::db::Result<()> {
 }
 
 /// `camscan hub`'s settings of the hub's database, with its owner's login (every `hub`
-/// command), in `--help`'s order; the config file's `--config` beside them.
-pub static HUB_DB: &[&dyn input::setting::Declared] = &[&DB, &DB_PASSWORD_FILE];
+/// command), in `--help`'s order; the config file's `--config` beside them. They are the
+/// inventory's `--db` and `--db-password-file` ([`crate::settings`]), declared once; `hub`'s room
+/// words their help for the hub ([`HUB_DB_HELP`]).
+pub static HUB_DB: &[&dyn input::setting::Declared] =
+    &[&crate::settings::DB, &crate::settings::DB_PASSWORD_FILE];
+
+/// `hub`'s own help lines of [`HUB_DB`], by key.
+pub const HUB_DB_HELP: &[(&str, &str)] = &[
+    (
+        "db",
+        "The hub: a postgres:// URL with its owner's login (no password in it: see \
+         --db-password-file) [default: the config file's `db:`]",
+    ),
+    (
+        "db_password_file",
+        "The owner's password, from the first line of this file (else PGPASSWORD, else \
+         ~/.pgpass)",
+    ),
+];
 
 /// `hub add-site`'s settings besides the hub's and `--password-file` (a required flag, which a
 /// declaration does not say yet).
@@ -149,37 +166,6 @@ pub static PASSWORD_FILE: input::setting::Setting<Option<std::path::PathBuf>> =
         value_name: "PATH",
         help: "Write the login's password here (made with mode 0600; its first line is the \
                password)",
-        default: None,
-        choices: None,
-        parse: input::setting::path,
-    };
-
-/// `hub --db`: the hub, a postgres:// URL with its owner's login.
-pub static DB: input::setting::Setting<Option<std::path::PathBuf>> = input::setting::Setting {
-    key: "db",
-    flag: "--db",
-    short: None,
-    repeat: Repeat::Once,
-    env: "CAMSCAN_DB",
-    value_name: "URL",
-    help: "The hub: a postgres:// URL with its owner's login (no password in it: see \
-               --db-password-file) [default: the config file's `db:`]",
-    default: None,
-    choices: None,
-    parse: input::setting::path,
-};
-
-/// `hub --db-password-file`: the owner's password.
-pub static DB_PASSWORD_FILE: input::setting::Setting<Option<std::path::PathBuf>> =
-    input::setting::Setting {
-        key: "db_password_file",
-        flag: "--db-password-file",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_DB_PASSWORD_FILE",
-        value_name: "FILE",
-        help: "The owner's password, from the first line of this file (else PGPASSWORD, else \
-               ~/.pgpass)",
         default: None,
         choices: None,
         parse: input::setting::path,

@@ -38,6 +38,7 @@ pub struct HubDb;
 
 impl SettingList for HubDb {
     const LIST: &'static [&'static dyn input::setting::Declared] = store::site_admin::HUB_DB;
+    const HELP: &'static [(&'static str, &'static str)] = store::site_admin::HUB_DB_HELP;
 }
 
 /// `hub add-site`'s settings ([`store::site_admin::ADD_SITE`]).

@@ -155,7 +155,7 @@ fn open(args: &HubDbArgs, env: &Environment) -> Result<(Store, String), CommandE
     let password_file = args
         .settings
         .values()?
-        .get(&store::site_admin::DB_PASSWORD_FILE);
+        .get(&store::settings::DB_PASSWORD_FILE);
     let target = crate::record::pg_target(&url, password_file.as_deref(), env)?;
     Ok((Store::open_hub(&target)?, url))
 }
@@ -272,7 +272,7 @@ fn of_hub(
     file: &FileValues,
     env: &Environment,
 ) -> Result<Inventory, CommandError> {
-    use store::site_admin::{DB, DB_PASSWORD_FILE};
+    use store::settings::{DB, DB_PASSWORD_FILE};
     let given = args.settings.values()?;
     let db = super::inventory::db_path(given.get(&DB).as_deref(), file, env)?
         .ok_or(CommandError::NoLocation)?;
