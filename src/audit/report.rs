@@ -133,6 +133,46 @@ pub fn html(
         commissioning(&mut h, c);
     }
     findings_overview(&mut h, r);
+    coverage(&mut h, r);
+
+    let cameras: Vec<&Device> = r.report.devices.iter().filter(|d| is_camera(d)).collect();
+    let _ = writeln!(h, "<h2 id=\"cameras\">Cameras ({})</h2>", cameras.len());
+    if cameras.is_empty() {
+        h.push_str("<p>No camera was found.</p>\n");
+    }
+    for d in &cameras {
+        device(&mut h, r, d, Some(pictures.map(|p| p.get(&d.ip))));
+    }
+    let others: Vec<&Device> = r
+        .report
+        .devices
+        .iter()
+        .filter(|d| !is_camera(d) && r.findings.iter().any(|f| f.device.address == d.ip))
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h2 id=\"others\">Other devices with findings ({})</h2>",
+            others.len()
+        );
+        for d in others {
+            device(&mut h, r, d, None);
+        }
+    }
+    let _ = write!(
+        h,
+        "<footer>Made by camscan {} (read only: no setting of any device was changed). \
+         Severities: critical and high want fixing before handover; medium soon; low and info are \
+         for the record. Each finding names its source; the fixes are for any maker, with the \
+         maker's own setting where known.</footer>\n</main>\n</body>\n</html>\n",
+        escape(&r.camscan_version)
+    );
+    out.write_all(h.as_bytes())
+}
+
+/// What the audit could not judge: the advisories camscan checks only in part, and what the
+/// inventory does not keep (an audit `--from-db`).
+fn coverage(h: &mut String, r: &AuditReport) {
     let partial = super::render::partial_coverage(r);
     if !partial.is_empty() {
         h.push_str(
@@ -168,40 +208,6 @@ pub fn html(
         }
         h.push_str("</ul>\n");
     }
-
-    let cameras: Vec<&Device> = r.report.devices.iter().filter(|d| is_camera(d)).collect();
-    let _ = writeln!(h, "<h2 id=\"cameras\">Cameras ({})</h2>", cameras.len());
-    if cameras.is_empty() {
-        h.push_str("<p>No camera was found.</p>\n");
-    }
-    for d in &cameras {
-        device(&mut h, r, d, Some(pictures.map(|p| p.get(&d.ip))));
-    }
-    let others: Vec<&Device> = r
-        .report
-        .devices
-        .iter()
-        .filter(|d| !is_camera(d) && r.findings.iter().any(|f| f.device.address == d.ip))
-        .collect();
-    if !others.is_empty() {
-        let _ = writeln!(
-            h,
-            "<h2 id=\"others\">Other devices with findings ({})</h2>",
-            others.len()
-        );
-        for d in others {
-            device(&mut h, r, d, None);
-        }
-    }
-    let _ = write!(
-        h,
-        "<footer>Made by camscan {} (read only: no setting of any device was changed). \
-         Severities: critical and high want fixing before handover; medium soon; low and info are \
-         for the record. Each finding names its source; the fixes are for any maker, with the \
-         maker's own setting where known.</footer>\n</main>\n</body>\n</html>\n",
-        escape(&r.camscan_version)
-    );
-    out.write_all(h.as_bytes())
 }
 
 fn summary(h: &mut String, r: &AuditReport) {

@@ -20,7 +20,9 @@ use crate::error::{Error, exit};
 use input::environment::ColorChoice;
 
 pub mod checks;
+mod config_checks;
 pub mod parse;
+mod sinks;
 mod store;
 
 /// How a check came out.

@@ -82,7 +82,7 @@ pub struct FrigateExporter {
 pub use model::roles::DETECT_FPS;
 
 /// `--frigate-restream` (config `frigate_restream:`); push's help line is push's
-/// (`push::settings::FORMAT_OPTIONS`).
+/// (`push::tools::FORMAT_OPTIONS`).
 pub static RESTREAM: Setting<bool> = Setting {
     key: "frigate_restream",
     flag: "--frigate-restream",

@@ -71,7 +71,7 @@ pub struct Go2rtcExporter {
 
 /// `--backchannel` (config `backchannel:`): go2rtc's sources, this export's and Frigate's
 /// restream ([`super::frigate`]).
-/// Push's help line is push's (`push::settings::FORMAT_OPTIONS`).
+/// Push's help line is push's (`push::tools::FORMAT_OPTIONS`).
 pub static BACKCHANNEL: Setting<bool> = Setting {
     key: "backchannel",
     flag: "--backchannel",

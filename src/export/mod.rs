@@ -44,8 +44,7 @@ use model::{AudioInfo, Report, VideoInfo};
 /// Every output format, in the order `--help`, the API document and the web page list them: one
 /// entry per format, and everything else derives from it ([`FormatDef`] says what). Adding a
 /// format is its file here and its entry below; adding an option of a format is its `Setting`
-/// in the format's file, its name in the format's `options` below and its line in
-/// [`options::OPTIONS`].
+/// in the format's file, its name in the format's `options` below and its line in [`OPTIONS`].
 pub const FORMATS: &[FormatDef] = &[
     FormatDef {
         name: "table",
@@ -209,6 +208,14 @@ pub const FORMATS: &[FormatDef] = &[
         make: |_| Box::new(ha_sheet::HaSheetExporter),
     },
 ];
+
+/// Every format option, each once: in the order of [`FORMATS`] and of each format's list, an option
+/// several formats list standing where the last of them lists it (`--backchannel` after
+/// `--frigate-restream`, whose help it names). The entrance makes the flags and config-file keys of
+/// every command that writes a format from it ([`options`]); `every_format_option_is_listed_once`
+/// holds it to the formats' lists.
+pub static OPTIONS: &[&dyn input::setting::Declared] =
+    &[&csv::DELIMITER, &frigate::RESTREAM, &go2rtc::BACKCHANNEL];
 
 /// How the output will be shown, and the formats' own options: no colour, natural width and the
 /// compact table by default, every format option at its default.

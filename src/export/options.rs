@@ -1,6 +1,6 @@
 //! A format's own options (`--csv-delimiter`, `--frigate-restream`, `--backchannel`): each is a
 //! declared setting ([`input::setting::Setting`]) beside its exporter, listed by the
-//! formats it applies to ([`super::FormatDef::options`]) and once in [`OPTIONS`]. The entrance
+//! formats it applies to ([`super::FormatDef::options`]) and once in [`super::OPTIONS`]. The entrance
 //! makes the flags of every command that writes a format (`scan`, `convert`, `watch --write`,
 //! `serve`'s export) and the config file's top-level keys from that list, as for any setting;
 //! the resolved values travel as one [`Settings`] in [`super::ExportOptions::formats`], which
@@ -9,17 +9,8 @@
 //! Precedence is every setting's: the flag (or its `CAMSCAN_*` variable), else the config file's
 //! key, else the option's default.
 
+use super::OPTIONS;
 use input::setting::{Declared, Settings};
-
-/// Every format option, each once: in the order of [`super::FORMATS`] and of each format's list,
-/// an option several formats list standing where the last of them lists it (`--backchannel`
-/// after `--frigate-restream`, whose help it names). `every_format_option_is_listed_once` holds
-/// it to the formats' lists.
-pub static OPTIONS: &[&dyn Declared] = &[
-    &super::csv::DELIMITER,
-    &super::frigate::RESTREAM,
-    &super::go2rtc::BACKCHANNEL,
-];
 
 /// Every option at its default (a command that takes none: `audit`'s, `push`'s renderers).
 pub fn defaults() -> Settings {
@@ -37,7 +28,7 @@ mod tests {
 
     use super::*;
 
-    /// [`OPTIONS`] is the formats' lists, each option once, in their order.
+    /// [`super::OPTIONS`] is the formats' lists, each option once, in their order.
     #[test]
     fn every_format_option_is_listed_once() {
         let mut want: Vec<&str> = Vec::new();

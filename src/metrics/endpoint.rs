@@ -15,7 +15,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::Metrics;
+use super::{DEFAULT_PORT, Metrics};
 pub use crate::http_server::Limits;
 
 /// The Content-Type of the OpenMetrics exposition (served when the scraper's `Accept` names it,
@@ -133,6 +133,53 @@ fn accepts_openmetrics(accept: &str) -> bool {
     })
 }
 
+/// A `--metrics` value: `PORT` or `:PORT` is loopback (`127.0.0.1:PORT`); `IP` is `IP:9750`;
+/// `IP:PORT` and `[IPv6]:PORT` as given (`0.0.0.0:9750` listens on every interface: it has to be
+/// written out); `localhost[:PORT]` is 127.0.0.1.
+pub fn parse_bind(s: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+    let s = s.trim();
+    let port = |p: &str| -> Result<u16, String> {
+        match p.parse::<u16>() {
+            Ok(0) => Err(format!("`{s}`: port 0")),
+            Ok(p) => Ok(p),
+            Err(_) => Err(format!("`{s}`: `{p}` is not a port (1-65535)")),
+        }
+    };
+    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    if s.is_empty() {
+        return Err("empty address: expected PORT, :PORT or IP:PORT".into());
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(SocketAddr::new(loopback, port(s)?));
+    }
+    if let Some(p) = s.strip_prefix(':')
+        && !p.contains(':')
+    {
+        return Ok(SocketAddr::new(loopback, port(p)?));
+    }
+    if s.eq_ignore_ascii_case("localhost") {
+        return Ok(SocketAddr::new(loopback, DEFAULT_PORT));
+    }
+    if let Some((host, p)) = s.rsplit_once(':')
+        && host.eq_ignore_ascii_case("localhost")
+    {
+        return Ok(SocketAddr::new(loopback, port(p)?));
+    }
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, DEFAULT_PORT));
+    }
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        if a.port() == 0 {
+            return Err(format!("`{s}`: port 0"));
+        }
+        return Ok(a);
+    }
+    Err(format!(
+        "`{s}`: expected PORT, :PORT, IP, IP:PORT or [IPv6]:PORT"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +194,47 @@ mod tests {
         assert!(!accepts_openmetrics("*/*"));
         assert!(!accepts_openmetrics("text/plain;version=0.0.4"));
         assert!(!accepts_openmetrics("application/openmetrics-text;q=0"));
+    }
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn parse_bind_port_alone_is_loopback() {
+        assert_eq!(parse_bind("9750"), Ok(addr("127.0.0.1:9750")));
+        assert_eq!(parse_bind(":9750"), Ok(addr("127.0.0.1:9750")));
+        assert_eq!(parse_bind(" 9751 "), Ok(addr("127.0.0.1:9751")));
+        assert_eq!(parse_bind("localhost:9752"), Ok(addr("127.0.0.1:9752")));
+        assert_eq!(parse_bind("localhost"), Ok(addr("127.0.0.1:9750")));
+    }
+
+    #[test]
+    fn parse_bind_explicit_addresses_as_given() {
+        assert_eq!(parse_bind("127.0.0.1:9750"), Ok(addr("127.0.0.1:9750")));
+        assert_eq!(parse_bind("[::1]:9750"), Ok(addr("[::1]:9750")));
+        assert_eq!(parse_bind("0.0.0.0:9750"), Ok(addr("0.0.0.0:9750")));
+        assert_eq!(parse_bind("[::]:8080"), Ok(addr("[::]:8080")));
+        assert_eq!(parse_bind("10.1.2.3"), Ok(addr("10.1.2.3:9750")));
+        assert_eq!(parse_bind("::1"), Ok(addr("[::1]:9750")));
+    }
+
+    #[test]
+    fn parse_bind_rejects() {
+        for bad in [
+            "",
+            "0",
+            ":0",
+            "70000",
+            ":abc",
+            "host.example:9750",
+            "127.0.0.1:",
+            "127.0.0.1:0",
+            "[::1]",
+            "1.2.3.4:99999",
+            "::1:9750x",
+        ] {
+            assert!(parse_bind(bad).is_err(), "{bad:?} accepted");
+        }
     }
 }

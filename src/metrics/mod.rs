@@ -35,8 +35,12 @@ use prometheus_client::registry::Registry;
 use crate::notify::{Secret, SinkStats, sink_named};
 use store::{CheckLayer, CheckResult, EventKind};
 
+mod classic;
 mod endpoint;
 mod series;
+
+pub use classic::openmetrics_to_classic;
+pub use endpoint::parse_bind;
 
 use series::{EventSeries, ScanSeries, StreamSeries};
 
@@ -603,147 +607,9 @@ fn sink_label(name: &str) -> String {
     }
 }
 
-/// OpenMetrics text as the classic format 0.0.4: a counter family's HELP and TYPE carry its
-/// sample name (`x_total`), `# UNIT` and `# EOF` go, `unknown` is `untyped`, `_created` samples
-/// (which the classic format has no place for) go.
-pub fn openmetrics_to_classic(text: &str) -> String {
-    let counters: std::collections::HashSet<&str> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("# TYPE "))
-        .filter_map(|l| l.strip_suffix(" counter"))
-        .collect();
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        if line == "# EOF" || line.starts_with("# UNIT ") {
-            continue;
-        }
-        let descriptor = line
-            .strip_prefix("# HELP ")
-            .map(|r| ("# HELP ", r))
-            .or_else(|| line.strip_prefix("# TYPE ").map(|r| ("# TYPE ", r)));
-        if let Some((head, rest)) = descriptor {
-            let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
-            out.push_str(head);
-            out.push_str(name);
-            if counters.contains(name) {
-                out.push_str("_total");
-            }
-            out.push(' ');
-            out.push_str(if head == "# TYPE " && tail == "unknown" {
-                "untyped"
-            } else {
-                tail
-            });
-            out.push('\n');
-            continue;
-        }
-        let sample = line.split(['{', ' ']).next().unwrap_or("");
-        if sample
-            .strip_suffix("_created")
-            .is_some_and(|base| counters.contains(base))
-        {
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
-}
-
-/// A `--metrics` value: `PORT` or `:PORT` is loopback (`127.0.0.1:PORT`); `IP` is `IP:9750`;
-/// `IP:PORT` and `[IPv6]:PORT` as given (`0.0.0.0:9750` listens on every interface: it has to be
-/// written out); `localhost[:PORT]` is 127.0.0.1.
-pub fn parse_bind(s: &str) -> Result<std::net::SocketAddr, String> {
-    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-    let s = s.trim();
-    let port = |p: &str| -> Result<u16, String> {
-        match p.parse::<u16>() {
-            Ok(0) => Err(format!("`{s}`: port 0")),
-            Ok(p) => Ok(p),
-            Err(_) => Err(format!("`{s}`: `{p}` is not a port (1-65535)")),
-        }
-    };
-    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    if s.is_empty() {
-        return Err("empty address: expected PORT, :PORT or IP:PORT".into());
-    }
-    if s.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(SocketAddr::new(loopback, port(s)?));
-    }
-    if let Some(p) = s.strip_prefix(':')
-        && !p.contains(':')
-    {
-        return Ok(SocketAddr::new(loopback, port(p)?));
-    }
-    if s.eq_ignore_ascii_case("localhost") {
-        return Ok(SocketAddr::new(loopback, DEFAULT_PORT));
-    }
-    if let Some((host, p)) = s.rsplit_once(':')
-        && host.eq_ignore_ascii_case("localhost")
-    {
-        return Ok(SocketAddr::new(loopback, port(p)?));
-    }
-    if let Ok(ip) = s.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, DEFAULT_PORT));
-    }
-    if let Ok(a) = s.parse::<SocketAddr>() {
-        if a.port() == 0 {
-            return Err(format!("`{s}`: port 0"));
-        }
-        return Ok(a);
-    }
-    Err(format!(
-        "`{s}`: expected PORT, :PORT, IP, IP:PORT or [IPv6]:PORT"
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::SocketAddr;
-
-    fn addr(s: &str) -> SocketAddr {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn parse_bind_port_alone_is_loopback() {
-        assert_eq!(parse_bind("9750"), Ok(addr("127.0.0.1:9750")));
-        assert_eq!(parse_bind(":9750"), Ok(addr("127.0.0.1:9750")));
-        assert_eq!(parse_bind(" 9751 "), Ok(addr("127.0.0.1:9751")));
-        assert_eq!(parse_bind("localhost:9752"), Ok(addr("127.0.0.1:9752")));
-        assert_eq!(parse_bind("localhost"), Ok(addr("127.0.0.1:9750")));
-    }
-
-    #[test]
-    fn parse_bind_explicit_addresses_as_given() {
-        assert_eq!(parse_bind("127.0.0.1:9750"), Ok(addr("127.0.0.1:9750")));
-        assert_eq!(parse_bind("[::1]:9750"), Ok(addr("[::1]:9750")));
-        assert_eq!(parse_bind("0.0.0.0:9750"), Ok(addr("0.0.0.0:9750")));
-        assert_eq!(parse_bind("[::]:8080"), Ok(addr("[::]:8080")));
-        assert_eq!(parse_bind("10.1.2.3"), Ok(addr("10.1.2.3:9750")));
-        assert_eq!(parse_bind("::1"), Ok(addr("[::1]:9750")));
-    }
-
-    #[test]
-    fn parse_bind_rejects() {
-        for bad in [
-            "",
-            "0",
-            ":0",
-            "70000",
-            ":abc",
-            "host.example:9750",
-            "127.0.0.1:",
-            "127.0.0.1:0",
-            "[::1]",
-            "1.2.3.4:99999",
-            "::1:9750x",
-        ] {
-            assert!(parse_bind(bad).is_err(), "{bad:?} accepted");
-        }
-    }
-
     #[test]
     fn strip_userinfo_removes_credentials_only() {
         assert_eq!(
@@ -803,17 +669,6 @@ mod tests {
                 .collect()
         };
         assert_eq!(samples(&om), samples(&classic));
-    }
-
-    #[test]
-    fn classic_format_drops_created_and_renames_unknown() {
-        let om = "# HELP a_things Things.\n# TYPE a_things counter\na_things_total 2\n\
-                  a_things_created 1.7e9\n# HELP b B.\n# TYPE b unknown\nb 1\n# EOF\n";
-        assert_eq!(
-            openmetrics_to_classic(om),
-            "# HELP a_things_total Things.\n# TYPE a_things_total counter\na_things_total 2\n\
-             # HELP b B.\n# TYPE b untyped\nb 1\n"
-        );
     }
 
     fn stream(id: i64, url: &str) -> StreamLabels {

@@ -29,27 +29,8 @@ pub static SETTINGS: &[&dyn Declared] = &[
     &super::render::FORMAT,
 ];
 
-/// The formats' options a push reads (what it writes beside each camera), declared beside their
-/// exporters; [`FORMAT_OPTION_HELP`] says what each does in a push.
-pub static FORMAT_OPTIONS: &[&dyn Declared] = &[
-    &crate::export::frigate::RESTREAM,
-    &crate::export::go2rtc::BACKCHANNEL,
-];
-
-/// Push's `--help` line for each of [`FORMAT_OPTIONS`], by key.
-pub static FORMAT_OPTION_HELP: &[(&str, &str)] = &[
-    (
-        "frigate_restream",
-        "Frigate: each camera's go2rtc streams written beside it, and its inputs from Frigate's \
-         go2rtc restream (rtsp://127.0.0.1:8554/NAME) instead of straight from the camera",
-    ),
-    (
-        "backchannel",
-        "go2rtc (and Frigate with --frigate-restream): let go2rtc take the talk-back channel of \
-         cameras that have one. Off by default (`#backchannel=0`): while go2rtc holds it, some \
-         doorbells lose their call button",
-    ),
-];
+/// The formats' options a push reads: the push tools', [`super::tools::FORMAT_OPTIONS`].
+pub use super::tools::{FORMAT_OPTION_HELP, FORMAT_OPTIONS};
 
 /// `--push` of the commands that scan (`scan`, `watch`), before [`OPTIONS`].
 pub static AFTER_SCAN: &[&dyn Declared] = &[&SCAN_PUSH];

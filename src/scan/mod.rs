@@ -271,16 +271,7 @@ pub async fn pipeline(
     if let Some(reach) = reach {
         reach.release().await;
     }
-    let mut devices = registry.devices();
-    devices.retain(|d| scope.keeps(d));
-    crate::export::names::settle(&mut devices, &given_names);
-    if let Outcome::Interrupted(_) = outcome {
-        // The report's count: what is written, not what the registry held before merging.
-        tracing::warn!(
-            "interrupted: writing the {} device(s) found so far",
-            devices.len()
-        );
-    }
+    let devices = found(&registry, &scope, &given_names, &outcome);
     let mut coverage = scan_coverage(&stats, &tally, fulls_before, &registry, &media);
     coverage.requests = devices
         .iter()
@@ -309,6 +300,27 @@ pub async fn pipeline(
         dns: names.map(|r| r.answers()).unwrap_or_default(),
         auth,
     }
+}
+
+/// The devices the report holds: the registry's within the scan's scope, named (the names given
+/// before kept); an interrupted scan says how many it writes.
+fn found(
+    registry: &Registry,
+    scope: &collect::Scope,
+    given_names: &[model::known::GivenName],
+    outcome: &Outcome,
+) -> Vec<model::Device> {
+    let mut devices = registry.devices();
+    devices.retain(|d| scope.keeps(d));
+    crate::export::names::settle(&mut devices, given_names);
+    if let Outcome::Interrupted(_) = outcome {
+        // The report's count: what is written, not what the registry held before merging.
+        tracing::warn!(
+            "interrupted: writing the {} device(s) found so far",
+            devices.len()
+        );
+    }
+    devices
 }
 
 /// The report's coverage of the scan (what was sent, answered and lost, the media pulled), each

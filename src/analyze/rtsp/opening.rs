@@ -69,10 +69,9 @@ pub(super) async fn plan_walk(
 }
 
 /// The clues for the address once those promised are in (at most [`identity::SETTLE`]). A
-/// focused walk of a device that announced no stream, that nothing named or only a clue less
-/// trusted than ONVIF did (its MAC's block, a web page), with a web server on another port (where
-/// an ONVIF device API may be), waits for WS-Discovery first, within its window: a device API that
-/// answers names the streams, and the walk asks those instead of guessing.
+/// focused walk of a device that announced no stream, with a web server on another port (where an
+/// ONVIF device API may be), waits for WS-Discovery first: a device API that answers names the
+/// streams, and the walk asks those instead of its first round ([`first_round_wait`]).
 async fn clues_before_walking(
     settings: &ScanContext,
     addr: SocketAddr,
@@ -80,18 +79,21 @@ async fn clues_before_walking(
 ) -> Vec<identity::Clue> {
     let (ip, board) = (addr.ip(), &settings.identities);
     let clues = board.settled(ip, addr.port(), identity::SETTLE).await;
-    let guessing = settings.settings.get(&paths::WALK) == paths::WalkMode::Focused
-        && settings.rtsp_paths.is_empty()
-        && !settings.stream_hints.has(addr)
-        && decide(
-            service.server.as_deref(),
-            service.realm.as_deref(),
-            clues.clone(),
-        )
-        .by
-        .is_none_or(|c| c.source < identity::ClueSource::OnvifScopes);
-    let until = board.late_clues_until();
-    if !guessing || !board.has_web(ip) || tokio::time::Instant::now() >= until {
+    let announced = settings.settings.get(&paths::WALK) == paths::WalkMode::Thorough
+        || !settings.rtsp_paths.is_empty()
+        || settings.stream_hints.has(addr);
+    if announced || !board.has_web(ip) {
+        return clues;
+    }
+    let identity = decide(
+        service.server.as_deref(),
+        service.realm.as_deref(),
+        clues.clone(),
+    );
+    let Some(until) = first_round_wait(&identity, board) else {
+        return clues;
+    };
+    if tokio::time::Instant::now() >= until {
         return clues;
     }
     tracing::debug!(%addr, "RTSP: waiting for WS-Discovery before the first round");
@@ -100,7 +102,7 @@ async fn clues_before_walking(
     // Waiting only: the analysis slot is lent meanwhile.
     crate::analyze::slot::idle(async {
         let mut clues = clues;
-        // Until the device API names streams or the window closes (other clues may come meanwhile).
+        // Until the device API names streams or the wait ends (other clues may come meanwhile).
         while !named() && tokio::time::Instant::now() < until {
             let wait = until.saturating_duration_since(tokio::time::Instant::now());
             clues = board.news(ip, addr.port(), clues.len(), wait, named).await;
@@ -113,6 +115,39 @@ async fn clues_before_walking(
         clues
     })
     .await
+}
+
+/// Until when the first round of a device with `identity` waits for WS-Discovery: one that would
+/// guess ([`guesses`]), through the discovery window; one whose maker a clue named (its MAC's
+/// block, a web page) and who documents an RTSP path, only until the answers to the first
+/// multicast Probes are due (a device API that answers them names the streams; one that does not
+/// is asked its maker's documented paths, a documented path that serves naming the stream as
+/// ONVIF would, and waits for the window before any other maker's path, [`order_rest`]), and not
+/// at all when no multicast Probe went out. Waiting for the whole window held every camera of a
+/// 1,000-host site idle, its PLAY checks queued behind it (issue 83). `None`: no wait (a maker
+/// ONVIF's scopes named: its device API names the streams).
+fn first_round_wait(
+    identity: &identity::Identity,
+    board: &identity::Identities,
+) -> Option<tokio::time::Instant> {
+    if guesses(identity) {
+        return Some(board.late_clues_until());
+    }
+    match &identity.by {
+        Some(c) if c.source < identity::ClueSource::OnvifScopes => board.onvif_answers_due(),
+        _ => None,
+    }
+}
+
+/// Whether a walk of a device with `identity` would guess its first round: no maker named, or only
+/// one that documents no RTSP path. A maker named by ONVIF's scopes never is (its device API names
+/// the streams).
+fn guesses(identity: &identity::Identity) -> bool {
+    match &identity.by {
+        None => true,
+        Some(c) if c.source >= identity::ClueSource::OnvifScopes => false,
+        Some(c) => paths::main_path(crate::knowledge::get(), c.maker).is_none(),
+    }
 }
 
 /// Who made the device, from `clues` and what the RTSP service itself says (its `Server`
@@ -269,4 +304,84 @@ fn realm_of(challenges: &[String]) -> Option<String> {
         .iter()
         .flat_map(|v| proto::auth::parse_challenges(v))
         .find_map(|c| c.realm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(
+        source: identity::ClueSource,
+        maker: crate::knowledge::VendorId,
+    ) -> identity::Identity {
+        identity::Identity {
+            by: Some(identity::Clue {
+                source,
+                maker,
+                model: None,
+                said: String::new(),
+                named_by: None,
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// A camera whose MAC names a maker that documents an RTSP path is not guessed at (it asks that
+    /// maker's paths at once, issue 83); one that nothing named, or whose named maker documents
+    /// none, is (it waits for WS-Discovery first).
+    #[test]
+    fn a_maker_named_with_documented_paths_is_not_guessed_at() {
+        let k = crate::knowledge::get();
+        let hikvision = k.vendor("hikvision").unwrap();
+        assert!(!guesses(&named(identity::ClueSource::Mac, hikvision)));
+        assert!(!guesses(&named(
+            identity::ClueSource::HttpFingerprint,
+            hikvision
+        )));
+        assert!(!guesses(&named(
+            identity::ClueSource::OnvifScopes,
+            hikvision
+        )));
+        assert!(guesses(&identity::Identity::default()));
+        let undocumented = k
+            .vendors
+            .iter()
+            .filter_map(|v| k.vendor(&v.id))
+            .find(|&v| paths::main_path(k, v).is_none())
+            .expect("a maker with no RTSP path");
+        assert!(guesses(&named(identity::ClueSource::Mac, undocumented)));
+        // ONVIF's scopes named it: its device API names the streams, nothing is guessed.
+        assert!(!guesses(&named(
+            identity::ClueSource::OnvifScopes,
+            undocumented
+        )));
+    }
+
+    /// How long a first round waits for WS-Discovery: a device nothing named, through the window;
+    /// one whose MAC names a maker that documents a path, until the first multicast Probes'
+    /// answers are due, and not at all when none went out (a routed scan); one ONVIF's scopes
+    /// named, not at all. Before, a MAC-named camera waited for the whole window (issue 83).
+    #[tokio::test]
+    async fn a_named_maker_waits_only_for_the_first_answers() {
+        let k = crate::knowledge::get();
+        let hikvision = named(identity::ClueSource::Mac, k.vendor("hikvision").unwrap());
+        let board = identity::Identities::default();
+        let now = tokio::time::Instant::now();
+        let window = now + std::time::Duration::from_millis(1500);
+        board.onvif_window(window);
+        assert_eq!(
+            first_round_wait(&identity::Identity::default(), &board),
+            Some(window)
+        );
+        assert_eq!(first_round_wait(&hikvision, &board), None, "no multicast");
+        let due = now + crate::discovery::wsd::FIRST_ANSWERS_DUE;
+        board.onvif_answers(due);
+        assert_eq!(first_round_wait(&hikvision, &board), Some(due));
+        assert!(due < window);
+        let scopes = named(
+            identity::ClueSource::OnvifScopes,
+            k.vendor("hikvision").unwrap(),
+        );
+        assert_eq!(first_round_wait(&scopes, &board), None);
+    }
 }

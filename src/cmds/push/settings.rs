@@ -105,10 +105,7 @@ pub fn push(
         prune: given.get(&set::PRUNE),
         unverified: given.get(&set::UNVERIFIED),
         password_refs,
-        options: crate::push::Options {
-            restream: formats.get(&crate::export::frigate::RESTREAM),
-            backchannel: formats.get(&crate::export::go2rtc::BACKCHANNEL),
-        },
+        options: crate::push::tools::options_of(formats),
         credentials,
         env_passwords: env_passwords(env),
         login,

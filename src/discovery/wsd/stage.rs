@@ -35,10 +35,15 @@ pub(in crate::discovery) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinH
     }
     // Until the window closes any address may still answer, and its device API name its streams:
     // an RTSP walk that found nothing waits for that before it asks other makers' paths.
-    scope
-        .ctx
-        .identities
-        .onvif_window(tokio::time::Instant::now() + scope.window());
+    let (now, window) = (tokio::time::Instant::now(), scope.window());
+    scope.ctx.identities.onvif_window(now + window);
+    if !scope.links.multicast.is_empty() {
+        // The multicast rounds go out at once: when their first answers are due.
+        scope
+            .ctx
+            .identities
+            .onvif_answers(now + super::FIRST_ANSWERS_DUE.min(window));
+    }
     let mut tasks = Vec::new();
     if !scope.links.multicast.is_empty() {
         // Hellos from devices outside the attached subnets (misaddressed cameras), for the window.

@@ -37,6 +37,11 @@ const BYPASS: (&str, &str) = ("x-cache-bypass", "1");
 
 pub struct Frigate;
 
+/// Push's `--help` line for `--frigate-restream` ([`super::FORMAT_OPTION_HELP`]).
+pub const RESTREAM_HELP: &str = "Frigate: each camera's go2rtc streams written beside it, and its \
+     inputs from Frigate's go2rtc restream (rtsp://127.0.0.1:8554/NAME) instead of straight from \
+     the camera";
+
 impl PushTool for Frigate {
     fn name(&self) -> &'static str {
         "frigate"
@@ -66,6 +71,10 @@ impl PushTool for Frigate {
         let var = format!("FRIGATE_{key}_PASSWORD");
         let text = format!("{{{var}}}");
         Some((var, text))
+    }
+
+    fn read_options(&self, formats: &input::setting::Settings, options: &mut Options) {
+        options.restream = formats.get(&crate::export::frigate::RESTREAM);
     }
 
     fn keys(&self, name: &str, options: Options) -> Vec<String> {

@@ -16,6 +16,11 @@ use crate::push::plan::{Entry, Running};
 
 pub struct Go2rtc;
 
+/// Push's `--help` line for `--backchannel` ([`super::FORMAT_OPTION_HELP`]).
+pub const BACKCHANNEL_HELP: &str = "go2rtc (and Frigate with --frigate-restream): let go2rtc take \
+     the talk-back channel of cameras that have one. Off by default (`#backchannel=0`): while \
+     go2rtc holds it, some doorbells lose their call button";
+
 impl PushTool for Go2rtc {
     fn name(&self) -> &'static str {
         "go2rtc"
@@ -41,6 +46,10 @@ impl PushTool for Go2rtc {
         let var = format!("CAMSCAN_{key}_PASSWORD");
         let text = format!("${{{var}}}");
         Some((var, text))
+    }
+
+    fn read_options(&self, formats: &input::setting::Settings, options: &mut Options) {
+        options.backchannel = formats.get(&crate::export::go2rtc::BACKCHANNEL);
     }
 
     fn keys(&self, name: &str, _options: Options) -> Vec<String> {

@@ -29,6 +29,30 @@ pub static TOOLS: &[ToolKind] = &[
     ToolKind(&homeassistant::HomeAssistant),
 ];
 
+/// The formats' options a push reads (what it writes beside each camera), declared beside their
+/// exporters, each read by its tool ([`PushTool::read_options`]); [`FORMAT_OPTION_HELP`] says
+/// what each does in a push, each line the tool's own.
+pub static FORMAT_OPTIONS: &[&dyn input::setting::Declared] = &[
+    &crate::export::frigate::RESTREAM,
+    &crate::export::go2rtc::BACKCHANNEL,
+];
+
+/// Push's `--help` line for each of [`FORMAT_OPTIONS`], by key.
+pub static FORMAT_OPTION_HELP: &[(&str, &str)] = &[
+    ("frigate_restream", frigate::RESTREAM_HELP),
+    ("backchannel", go2rtc::BACKCHANNEL_HELP),
+];
+
+/// What a push writes beside each camera, read from the formats' options by the tools that
+/// declare them ([`PushTool::read_options`]).
+pub fn options_of(formats: &input::setting::Settings) -> Options {
+    let mut options = Options::default();
+    for t in TOOLS {
+        t.0.read_options(formats, &mut options);
+    }
+    options
+}
+
 /// Where a help text names every tool as `TOOL=URL` ([`expand_help`]): the lists are made from
 /// [`TOOLS`], never written by hand, so a new tool is in every help at once.
 pub const URL_SPECS_MARK: &str = "{push tools as TOOL=URL}";
@@ -216,6 +240,9 @@ pub trait PushTool: Sync {
     fn expands_references(&self) -> bool {
         self.reference("KEY").is_some()
     }
+
+    /// What of [`Options`] its format options set ([`FORMAT_OPTIONS`]), from `formats`.
+    fn read_options(&self, _formats: &input::setting::Settings, _options: &mut Options) {}
 
     /// The item keys an entry named `name` writes (`cameras.front_door` and, with Frigate's
     /// restream, `go2rtc.streams.front_door`).

@@ -32,6 +32,12 @@ use std::time::Duration;
 
 use crate::knowledge::{Knowledge, VendorId};
 
+mod clues;
+
+pub use clues::{
+    FingerprintClue, WebWords, clue_from_mac, clue_from_rtsp, clue_from_text, clue_from_words,
+};
+
 /// Longest a path walk waits for clues still on their way (a web port's fingerprint, an ONVIF
 /// device API's answer) before ordering its paths: a LAN device's web fingerprint takes a few
 /// round trips; a device that takes longer is walked with what is known.
@@ -174,6 +180,9 @@ struct Board {
     /// When WS-Discovery's window closes, when it runs: until then any address may still answer
     /// it, and have its device API name its streams.
     onvif_window: Mutex<Option<tokio::time::Instant>>,
+    /// When the answers to WS-Discovery's first multicast Probes are due, when they went out: a
+    /// device that answers them has by then (a responder's random delay is at most 0.5 s).
+    onvif_answers: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl Default for Board {
@@ -183,6 +192,7 @@ impl Default for Board {
             changed: Default::default(),
             born: tokio::time::Instant::now(),
             onvif_window: Mutex::new(None),
+            onvif_answers: Mutex::new(None),
         }
     }
 }
@@ -271,6 +281,27 @@ impl Identities {
             .onvif_window
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = Some(until);
+    }
+
+    /// WS-Discovery's multicast Probes went out on the attached links: their answers are due at
+    /// `at` ([`Identities::onvif_answers_due`]).
+    pub fn onvif_answers(&self, at: tokio::time::Instant) {
+        *self
+            .0
+            .onvif_answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(at);
+    }
+
+    /// When the answers to WS-Discovery's first multicast Probes are due, if they went out: a walk
+    /// whose device's maker is named waits for those only, not for the whole window (a device
+    /// that answers late, or only a later Probe, is asked its maker's paths first).
+    pub fn onvif_answers_due(&self) -> Option<tokio::time::Instant> {
+        *self
+            .0
+            .onvif_answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether an ONVIF device API of `ip` is being asked.
@@ -498,171 +529,6 @@ impl Drop for Expected {
     fn drop(&mut self) {
         self.close();
     }
-}
-
-/// The scan's board of makers, and the promise of this port's fingerprint on it.
-#[derive(Debug, Clone)]
-pub struct FingerprintClue {
-    pub board: Identities,
-    pub expected: Arc<Mutex<Option<Expected>>>,
-    /// The subject of the TLS certificate the port showed, if any: its words may name the maker.
-    pub certificate: Option<String>,
-}
-
-/// What a web server said of itself on its root page, whose words may name its maker.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WebWords<'a> {
-    /// The `Server` header.
-    pub server: Option<&'a str>,
-    /// The `WWW-Authenticate` header (its realm is read).
-    pub challenge: Option<&'a str>,
-    /// The page's `<title>`.
-    pub title: Option<&'a str>,
-}
-
-impl FingerprintClue {
-    /// The fingerprint's maker (if it names one a clue can be made of) on the board, else the
-    /// maker the web server's own words name (its `Server` header, realm, page title, and the
-    /// certificate's subject), and the promise kept.
-    pub fn tell(
-        &self,
-        ip: std::net::IpAddr,
-        fp: &crate::detect::fingerprint::Fingerprint,
-        words: WebWords<'_>,
-    ) {
-        use crate::detect::fingerprint::CLAIM_CONFIDENCE;
-        if fp.confidence >= CLAIM_CONFIDENCE
-            && let Some(maker) = fp.vendor
-        {
-            self.board.learn(
-                ip,
-                Clue {
-                    source: ClueSource::HttpFingerprint,
-                    maker,
-                    model: fp.product.clone(),
-                    said: format!("web fingerprint {}", fp.evidence.join("; ")),
-                    named_by: None,
-                },
-            );
-        } else {
-            let realm = proto::auth::parse_challenges(words.challenge.unwrap_or_default())
-                .into_iter()
-                .find_map(|ch| ch.realm);
-            let texts: Vec<crate::knowledge::Said> = [
-                ("HTTP Server header", words.server, false),
-                ("HTTP realm", realm.as_deref(), true),
-                ("web page title", words.title, false),
-                (
-                    "TLS certificate subject",
-                    self.certificate.as_deref(),
-                    false,
-                ),
-            ]
-            .into_iter()
-            .filter_map(|(what, text, realm)| {
-                Some(crate::knowledge::Said {
-                    what,
-                    text: text?,
-                    realm,
-                })
-            })
-            .collect();
-            if let Some(c) = clue_from_words(crate::knowledge::get(), &texts) {
-                self.board.learn(ip, c);
-            }
-        }
-        if let Some(e) = self
-            .expected
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
-            e.done();
-        }
-    }
-}
-
-/// The clue a web server's own words name ([`crate::knowledge::Knowledge::named_in`]), ranked as
-/// a web fingerprint.
-pub fn clue_from_words(
-    k: &'static Knowledge,
-    texts: &[crate::knowledge::Said<'_>],
-) -> Option<Clue> {
-    let named = k.named_in(texts)?;
-    let by = named.describe(texts);
-    Some(Clue {
-        source: ClueSource::HttpFingerprint,
-        maker: named.vendor,
-        model: None,
-        said: format!("web server's words: {by}"),
-        named_by: Some(by),
-    })
-}
-
-/// The clue a maker text names (an ONVIF `Manufacturer`, a UPnP `<manufacturer>`, a fingerprint's
-/// vendor name, a vendor protocol's name), if it names a maker camscan knows.
-pub fn clue_from_text(
-    k: &'static Knowledge,
-    source: ClueSource,
-    maker: Option<&str>,
-    model: Option<&str>,
-) -> Option<Clue> {
-    let text = maker?.trim();
-    let vendor = k.vendor_for_text(text)?;
-    Some(Clue {
-        source,
-        maker: vendor,
-        model: model
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            .map(str::to_string),
-        said: format!("{} {text:?}", source.label()),
-        named_by: Some(format!("the {} {text:?}", source.label())),
-    })
-}
-
-/// The clue a MAC names: its registry organisation, when that is a camera maker's.
-pub fn clue_from_mac(k: &'static Knowledge, mac: &str) -> Option<Clue> {
-    let m = k.mac_maker(mac);
-    let vendor = m.vendor?;
-    let named_by = match m.organisation {
-        Some(o) if k.organisation_vendor(o) == Some(vendor) => {
-            format!("IEEE registry organisation {o:?}")
-        }
-        _ => format!("a MAC prefix listed as {}'s", vendor.display_name()),
-    };
-    Some(Clue {
-        source: ClueSource::Mac,
-        maker: vendor,
-        model: None,
-        said: format!(
-            "MAC {mac} ({})",
-            m.organisation.unwrap_or(vendor.display_name())
-        ),
-        named_by: Some(named_by),
-    })
-}
-
-/// The clue an RTSP `Server` header or realm names ([`crate::knowledge::Knowledge::named_in`]).
-pub fn clue_from_rtsp(
-    k: &'static Knowledge,
-    server: Option<&str>,
-    realm: Option<&str>,
-) -> Option<Clue> {
-    let texts = crate::knowledge::rtsp_texts(server, realm);
-    let named = k.named_in(&texts)?;
-    let said = if texts[named.index].realm {
-        format!("realm {:?}", texts[named.index].text)
-    } else {
-        format!("Server: {}", texts[named.index].text)
-    };
-    Some(Clue {
-        source: ClueSource::RtspServer,
-        maker: named.vendor,
-        model: None,
-        said,
-        named_by: Some(named.describe(&texts)),
-    })
 }
 
 #[cfg(test)]
