@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use camscan::store::{DeviceQuery, Store};
+use store::{DeviceQuery, Store};
 
 #[path = "support/http.rs"]
 mod http;
@@ -52,7 +52,7 @@ fn name(i: u32) -> String {
 
 /// Record `round` of site `s` in its inventory.
 fn record(store: &mut Store, s: &str, n: u32, round: u32) {
-    let info = camscan::store::ScanInfo {
+    let info = store::ScanInfo {
         site: s.to_string(),
         ..site::info(round)
     };
@@ -125,7 +125,7 @@ fn open_pg(url: &str, user: Option<&str>) -> Store {
         Some(u) => url.replacen("postgres://camscan@", &format!("postgres://{u}@"), 1),
         None => url.to_string(),
     };
-    let target = camscan::store::PgTarget::from_url(&url, &|_| None).unwrap();
+    let target = store::PgTarget::from_url(&url, &|_| None).unwrap();
     match user {
         // A site's login, as an agent connects (`fleet::open_hub`): no credential key.
         Some(_) => Store::open_hub(&target),
@@ -143,7 +143,7 @@ fn run(hub_at: &str, sites: &[(String, PathBuf)], n: u32, logins: bool) -> Figur
     } else {
         Store::open(Path::new(hub_at)).unwrap_or_else(|e| panic!("{e}"))
     };
-    let role = |s: &str| camscan::store::site_admin::role_for(s);
+    let role = |s: &str| store::site_admin::role_for(s);
     if logins {
         let verifier = postgres_protocol::password::scram_sha_256(b"bench");
         for (s, _) in sites {

@@ -24,7 +24,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use camscan::store::Store;
+use store::Store;
 
 #[path = "support/site.rs"]
 mod site;
@@ -76,8 +76,8 @@ fn run_push(camscan: &str, db: &std::path::Path, url: &str) -> (f64, f64, String
     (secs, peak_kib as f64 / 1024.0, summary)
 }
 
-fn login() -> Vec<camscan::model::Credential> {
-    vec![camscan::model::Credential::new("admin", "site-Pw1")]
+fn login() -> Vec<model::Credential> {
+    vec![model::Credential::new("admin", "site-Pw1")]
 }
 
 /// The site of the Home Assistant bench: CAMERAS GStreamer cameras on the loopback of Home
@@ -91,12 +91,12 @@ fn login() -> Vec<camscan::model::Credential> {
 mod ha_site {
     use std::net::Ipv4Addr;
 
-    use camscan::model::{
+    use model::{
         AuthScheme, Device, DiscoveryMethod, Measured, Protocol, Report, Stream, StreamStatus,
         VideoInfo,
     };
-    use camscan::store::ScanInfo;
     use serde_json::{Value, json};
+    use store::ScanInfo;
 
     pub const PASSWORD: &str = "site-Pw1";
     /// (path, width, height, fps) of each stream, the main one first.
@@ -172,7 +172,7 @@ mod ha_site {
             coverage: None,
         };
         let report = Report {
-            schema_version: camscan::model::SCHEMA_VERSION,
+            schema_version: model::SCHEMA_VERSION,
             camscan_version: env!("CARGO_PKG_VERSION").into(),
             started_at: info.started_at.clone(),
             finished_at: info.finished_at.clone(),
@@ -230,7 +230,7 @@ fn homeassistant_scan(mut args: impl Iterator<Item = String>) {
         .record_scan(
             &info,
             &report,
-            &[camscan::model::Credential::new("admin", ha_site::PASSWORD)],
+            &[model::Credential::new("admin", ha_site::PASSWORD)],
         )
         .unwrap();
     if let Some(path) = args.next() {

@@ -25,8 +25,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use camscan::model::Report;
-use camscan::store::{ScanInfo, Store};
+use model::Report;
+use store::{ScanInfo, Store};
 
 #[path = "support/http.rs"]
 mod http;

@@ -15,8 +15,8 @@
 
 use std::time::{Duration, Instant};
 
-use camscan::model::Report;
-use camscan::store::{DeviceQuery, Store};
+use model::Report;
+use store::{DeviceQuery, Store};
 
 #[path = "support/site.rs"]
 mod site;

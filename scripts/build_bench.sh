@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # scripts/build_bench.sh (run as `scripts/bench --build [--profile P] [--warm] [--rev REV]
-# [-- CARGO-ARGS...]`): a newcomer's first build, measured. Clones this repository's HEAD, or REV
+# [--touch PATH]... [--target-dir DIR] [-- CARGO-ARGS...]`): a newcomer's first build, measured. Clones this repository's HEAD, or REV
 # (what is committed, nothing of the work tree: --rev for a before/after with the same method),
 # into a temporary directory and builds it there with
 #   cargo build --profile P --locked --timings [CARGO-ARGS...]        (P: release unless given)
 # from an empty target directory and an empty CARGO_HOME, so the figure includes downloading the
 # crates, as a fresh clone's first build does (--warm: the user's CARGO_HOME instead, crates
-# already downloaded). Then touches src/lib.rs and builds again (an edit's rebuild). Prints the
+# already downloaded). Then touches src/lib.rs and builds again (an edit's rebuild); with --touch PATH
+# (repeatable, a path in the clone, e.g. src/cmds/show.rs or crates/proto/src/sdp.rs) touches each
+# PATH in turn instead, a rebuild after each. --target-dir DIR builds there (emptied first, removed
+# after) instead of in the temporary directory. Prints the
 # load average before it starts (a figure from a busy machine is not a figure), the wall and CPU
 # time of both builds from /usr/bin/time, the binary's size, the units by time from cargo's
 # `--timings` report and their sum, and where the report was kept. Holds
@@ -14,25 +17,34 @@
 # No network but the crate registry; no root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PROFILE=release WARM=0 REV=HEAD EXTRA=()
+PROFILE=release WARM=0 REV=HEAD EXTRA=() TOUCH=() TARGET=
 while [ $# -gt 0 ]; do
   case "$1" in
     --profile) PROFILE=${2:?--profile P}; shift 2 ;;
     --warm) WARM=1; shift ;;
     --rev) REV=${2:?--rev REV}; shift 2 ;;
+    --touch) TOUCH+=("${2:?--touch PATH}"); shift 2 ;;
+    --target-dir) TARGET=${2:?--target-dir DIR}; shift 2 ;;
     --) shift; EXTRA=("$@"); break ;;
-    *) echo "usage: scripts/bench --build [--profile P] [--warm] [--rev REV] [-- CARGO-ARGS...]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench --build [--profile P] [--warm] [--rev REV] [--touch PATH]... [--target-dir DIR] [-- CARGO-ARGS...]" >&2; exit 2 ;;
   esac
 done
 exec 9>/tmp/camscan-bench.lock
 flock 9
 WORK=$(mktemp -d /tmp/camscan-build-XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+if [ -n "$TARGET" ]; then
+  TARGET=$(realpath -m "$TARGET")
+  rm -rf "$TARGET"
+  trap 'rm -rf "$WORK" "$TARGET"' EXIT
+else
+  TARGET=$WORK/target
+  trap 'rm -rf "$WORK"' EXIT
+fi
 git clone --quiet --no-hardlinks "$PWD" "$WORK/src"
 git -C "$WORK/src" checkout --quiet "$(git rev-parse --verify "$REV^{commit}")"
 git -C "$WORK/src" log -1 --format='commit %h %s' | cut -c1-100
 if [ "$WARM" = 0 ]; then export CARGO_HOME=$WORK/cargo-home; fi
-export CARGO_TARGET_DIR=$WORK/target
+export CARGO_TARGET_DIR=$TARGET
 unset RUSTC_WORKSPACE_WRAPPER RUSTFLAGS CARGO_INCREMENTAL CARGO_BUILD_JOBS
 echo "profile $PROFILE, crates $([ "$WARM" = 1 ] && echo 'already downloaded' || echo 'downloaded in the build')," \
   "cargo args: ${EXTRA[*]:-(none)}; $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -63,5 +75,9 @@ EOF
 mkdir -p /tmp/camscan-build-timings
 cp "$CARGO_TARGET_DIR"/cargo-timings/cargo-timing-*.html /tmp/camscan-build-timings/
 echo "timings report kept in /tmp/camscan-build-timings/"
-touch src/lib.rs
-build "rebuild after touching lib.rs"
+[ ${#TOUCH[@]} -gt 0 ] || TOUCH=(src/lib.rs)
+for path in "${TOUCH[@]}"; do
+  [ -f "$path" ] || { echo "--touch $path: no such file in the clone" >&2; exit 1; }
+  touch "$path"
+  build "rebuild after touching $(basename "$path")"
+done

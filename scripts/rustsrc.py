@@ -3,6 +3,7 @@ scripts/module-cycles; not a command).
 
 `mask(text)` blanks what is not code (comments, string, raw-string and char literals) with spaces,
 keeping every newline, so that braces and `#[cfg(test)]` are only ever found in code.
+`crate_roots(repo)` lists the workspace's crates under crates/ (name, src folder).
 `without_tests(text)` removes every item under `#[cfg(test)]` (a `mod tests { ... }` block, a
 `mod testing;` line, a test-only function), wherever it stands in the file, and keeps the rest:
 the checks see all of a file's code, not only what comes before its first `#[cfg(test)]`.
@@ -139,6 +140,21 @@ def without_tests(text):
         kept_text.pop()
         numbers.pop()
     return kept_code, kept_text, numbers
+
+
+def crate_roots(repo):
+    """The workspace's crates below the main one, as (library name, its src/ folder): each
+    `crates/<dir>/` with a Cargo.toml, named by its `[lib] name` (else the folder's name)."""
+    out = []
+    base = os.path.join(repo, "crates")
+    for d in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        manifest = os.path.join(base, d, "Cargo.toml")
+        if not os.path.isfile(manifest):
+            continue
+        text = open(manifest, encoding="utf-8").read()
+        m = re.search(r'^\[lib\][^\[]*?^name\s*=\s*"([a-z_0-9]+)"', text, re.M | re.S)
+        out.append((m.group(1) if m else d.replace("-", "_"), os.path.join(base, d, "src")))
+    return out
 
 
 def test_only_files(src):

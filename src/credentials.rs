@@ -10,29 +10,28 @@
 
 use std::fmt;
 
-use crate::model::addr::{TargetSpec, parse_spec};
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
+use model::addr::{TargetSpec, parse_spec};
 
 /// `--username`: a user to try, its password from CAMSCAN_PASSWORD or a prompt (never argv); the
 /// command line's only (`cmds::scan::FIND`).
-pub static USERNAME: crate::model::setting::Setting<Option<String>> =
-    crate::model::setting::Setting {
-        key: "username",
-        flag: "--username",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_USERNAME",
-        value_name: "NAME",
-        help: "A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal",
-        default: None,
-        choices: None,
-        parse: crate::model::setting::text,
-    };
+pub static USERNAME: input::setting::Setting<Option<String>> = input::setting::Setting {
+    key: "username",
+    flag: "--username",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_USERNAME",
+    value_name: "NAME",
+    help: "A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal",
+    default: None,
+    choices: None,
+    parse: input::setting::text,
+};
 
 /// `--credentials FILE` (config `credentials_file:`, beside the file's own `credentials:`
 /// entries): the credentials file.
-pub static CREDENTIALS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
-    crate::model::setting::Setting {
+pub static CREDENTIALS_FILE: input::setting::Setting<Option<std::path::PathBuf>> =
+    input::setting::Setting {
         key: "credentials_file",
         flag: "--credentials",
         short: None,
@@ -42,14 +41,14 @@ pub static CREDENTIALS_FILE: crate::model::setting::Setting<Option<std::path::Pa
         help: "Credentials to try on devices that ask: a file of `user:password` lines, or `SCOPE user:password` to limit a line to an address, CIDR or range (tried on those hosts before the unscoped lines, the narrowest first); `#` comments",
         default: None,
         choices: None,
-        parse: crate::model::setting::path,
+        parse: input::setting::path,
     };
 
 /// The config file's `credentials:`: entries as a credentials file's lines (`user:password`,
 /// `SCOPE user:password`), tried before the file's. No flag, no variable: the file's only
 /// ([`crate::cmds::scan::FILE_KEYS`]); an entry may hold a comma ([`Repeat::Lines`]). Each is read
 /// by [`parse_entry`] where used, so an error names the entry's number, never its password.
-pub static ENTRIES: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
+pub static ENTRIES: input::setting::Setting<Vec<String>> = input::setting::Setting {
     key: "credentials",
     flag: "",
     short: None,
@@ -59,10 +58,10 @@ pub static ENTRIES: crate::model::setting::Setting<Vec<String>> = crate::model::
     help: "Credentials to try, as lines of a credentials file, before the credentials file's",
     default: Vec::new(),
     choices: None,
-    parse: crate::model::setting::lines,
+    parse: input::setting::lines,
 };
 
-pub use crate::model::Credential;
+pub use model::Credential;
 
 /// A line of a credentials file that could not be read. Never includes the password.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +121,7 @@ pub fn parse_file(text: &str) -> Result<Vec<Credential>, LineError> {
     Ok(out)
 }
 
-pub use crate::model::encode_userinfo;
+pub use model::encode_userinfo;
 
 /// `creds` in the order a host tries them: lines scoped to fewer addresses first (one address,
 /// then a /24, ...), lines with no scope last, each group in the order given. A login written for
@@ -153,7 +152,7 @@ pub fn split_userinfo(url: &str) -> (String, Option<Credential>) {
     if u.username().is_empty() && u.password().is_none() {
         return (url.to_string(), None);
     }
-    let decode = crate::proto::wsd::percent_decode;
+    let decode = proto::wsd::percent_decode;
     let cred = Credential {
         username: decode(u.username()),
         password: decode(u.password().unwrap_or("")),

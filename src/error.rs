@@ -121,7 +121,7 @@ pub enum NetError {
     Tls {
         addr: SocketAddr,
         reason: String,
-        certificate: Option<Box<crate::model::Certificate>>,
+        certificate: Option<Box<model::Certificate>>,
     },
     #[error("{what} to {addr}: malformed reply: {reason}")]
     Malformed {
@@ -146,7 +146,7 @@ pub enum NetError {
 }
 
 /// Why one step of analysing a port or device failed. Recorded on the device as a
-/// [`crate::model::Failure`] (its text is the failure's message), never fatal to the scan;
+/// [`model::Failure`] (its text is the failure's message), never fatal to the scan;
 /// callers classify by variant, never by message text.
 #[derive(Debug, Error)]
 pub enum AnalyzeError {
@@ -206,8 +206,8 @@ impl AnalyzeError {
     }
 
     /// The failure recorded on the device.
-    pub fn failure(&self, stage: crate::model::Stage, port: Option<u16>) -> crate::model::Failure {
-        crate::model::Failure {
+    pub fn failure(&self, stage: model::Stage, port: Option<u16>) -> model::Failure {
+        model::Failure {
             stage,
             port,
             message: failure_text(&self.to_string()),

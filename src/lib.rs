@@ -5,6 +5,11 @@
 //!
 //! Data flows one way: targets -> probe -> detect -> analyze -> registry -> export.
 //!
+//! The ground floors are crates of their own in the workspace (`crates/`), named in the code by
+//! their library names, so a file above cannot be imported from below (Cargo refuses it) and an
+//! edit above them recompiles none of them: [`input`] (the settings machinery and the process
+//! environment), [`model`], [`proto`] and [`store`]. The rest is this crate's modules.
+//!
 //! * [`cli`]: the door: the adapter that makes clap's flags from declared settings (every flag
 //!   also reads `CAMSCAN_*`; `cli::SettingArgs` over a command's list), the global flags
 //!   (`cli::GLOBAL`) and the process's argv and environment, read once (`cli::Cli`, generic over
@@ -12,7 +17,7 @@
 //!   the commands hand it, `cmds::FileKeys`, taken out by a sieve) and its one reading per
 //!   command; doctor judges its text with the reader its room hands down (`doctor::FileReader`).
 //!   Only `cmds` and `cli` name clap: the value lists of choices declared below are made from
-//!   their [`model::choice::Choice`]. There is no module of settings: each is declared beside
+//!   their [`input::choice::Choice`]. There is no module of settings: each is declared beside
 //!   its use, and a scan's configuration is [`scan::ScanConfig`].
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`cmds`]: one room per command (`cmds::scan`, `cmds::watch`, `cmds::devices`, ...): its
@@ -47,7 +52,7 @@
 //!   (`net::neigh`), ICMP Echo (`net::ping`), and the small hand-written RTSP,
 //!   HTTP, RTMP and STUN clients the detectors and analysers share, and a camera's snapshot
 //!   client (`net::snapshot`).
-//! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
+//! * [`proto`] (crate `camscan-proto`, `crates/proto/`): pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP with the repairs real cameras need and the media facts it carries (H.264
 //!   and H.265 parameter sets, MPEG-4 Visual VOL headers, AAC configs), a bounded XML walk, WS-Discovery, SOAP, SSDP and
 //!   UPnP descriptions, the vendor discovery answers, mDNS / DNS-SD messages, ARP, ICMP Echo, the neighbour table, ffprobe JSON, and for the stream
@@ -60,9 +65,15 @@
 //!   `data/oui/`), and what audit judges with: published firmware advisories and the makers'
 //!   factory credentials (`knowledge::advisories`), and the makers' firmware versions compared
 //!   without guessing (`knowledge::firmware`). One process-wide set, installed by `main`.
-//! * [`model`]: plain serde data, the JSON contract, and the pure types every layer shares (address
-//!   sets, credentials, what the inventory keeps for the next scan, one poison-tolerant lock, and
-//!   `model::table`, the one writer of the tables people read).
+//! * [`model`] (crate `camscan-model`, `crates/model/`): plain serde data, the JSON contract, and
+//!   the pure types every layer shares (address sets, credentials, what the inventory keeps for the
+//!   next scan, one poison-tolerant lock). The contract only: no settings, no I/O.
+//! * [`input`] (crate `camscan-input`, `crates/input/`): the settings machinery, below the model:
+//!   a setting's one declaration (`input::setting::Setting`), the closed sets of names some take
+//!   (`input::choice::Choice`, `input::choices!`) and the process environment read once at the
+//!   entrance (`input::environment`). The declarations themselves are the modules' own
+//!   (`<module>/settings.rs`, `store::settings`).
+//! * [`table_writer`]: the one writer of the tables people read (comfy-table is named there only).
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order; its `names`
 //!   keeps every name with its source, spells makers as the vendor registry does and sets
@@ -75,13 +86,14 @@
 //!   them: a pure plan (`push::plan`: add, update, keep, leave a person's entry) from the tool's
 //!   read-back and the inventory's ledger of what camscan wrote (`store`'s `pushes`), one request
 //!   per camera (`push::tools`, each tool's contract cited), and a read-back that verifies it.
-//! * [`store`]: the inventory: every scan recorded in an SQLite file (or the fleet hub's
+//! * [`store`] (crate `camscan-store`, `crates/store/`): the inventory: every scan recorded in an SQLite file (or the fleet hub's
 //!   PostgreSQL database), devices under a stable identity, their states and the events derived
 //!   between scans; the key of its credential hashes in a file of its own (`store::cred_key`),
 //!   never in the database; where an inventory is (an SQLite file or a PostgreSQL URL, told
-//!   apart once: [`store::InventoryAt`]). By topic: `store/mod.rs` is the handle and the map, and each topic
+//!   apart once: [`store::InventoryAt`]). By topic: its `lib.rs` is the handle and the map, and each topic
 //!   (devices, streams, scans, events, checks, findings, sites, requests, replication) holds its
-//!   methods, types, SQL for both engines and tests. It uses only the model; the long-running
+//!   methods, types, SQL for both engines and tests. It uses only the model and the settings
+//!   machinery (its crate depends on nothing else of camscan's); the long-running
 //!   parts share it through one handle, `store::SharedStore`.
 //! * [`notify`]: `camscan watch`'s notification sinks (stdout, webhook, exec, MQTT with Home
 //!   Assistant discovery), each fed from the store's outbox at least once and in order, with
@@ -144,47 +156,52 @@
 //! fleet's agent beside `watch --hub` or `serve --hub`, are plugged in by `cmds::serve`,
 //! `cmds::watch` and `cmds::agent`); what serve, watch and the agent share, a recorded scan and a
 //! host's turn, is [`record::round`], below them. `registry` and `export` use only `model`, `error` and
-//! `sanitize`; `store` only `model`. The map: each top-level module on its floor (the longest
+//! `sanitize` (and the settings machinery); `store` only `model` and `input`. The map: each top-level module on its floor (the longest
 //! path down from it) with the modules it names, drawn from the code by
 //! `scripts/module-cycles --write-map`; `scripts/module-cycles` (part of `scripts/test`) fails when
 //! it is not the code's.
 //!
 //! ```text
-//! floor 10  cmds        -> analyze, audit, cli, credentials, discovery, doctor, error, export,
-//!                          fleet, knowledge, metrics, model, net, notify, probe, push, record,
-//!                          sanitize, scan, serve, store, watch
-//! floor 9   doctor      -> discovery, error, model, net, notify, probe, record, sanitize, store
-//!           fleet       -> probe, record, scan, store
-//!           serve       -> analyze, credentials, error, export, http_server, knowledge, metrics,
-//!                          model, net, preview, probe, push, record, sanitize, scan, store
-//!           watch       -> analyze, credentials, discovery, error, export, metrics, model, net,
-//!                          notify, push, record, scan, store
-//! floor 8   record      -> analyze, error, export, metrics, model, net, scan, store
-//! floor 7   scan        -> analyze, credentials, detect, discovery, error, export, knowledge,
-//!                          model, net, probe, proto, registry, sanitize, store, timing
-//! floor 6   probe       -> discovery, model, net
-//! floor 5   audit       -> analyze, credentials, detect, error, export, knowledge, model, net,
-//!                          proto, sanitize, store
-//!           discovery   -> analyze, error, knowledge, model, net, proto, registry
-//!           preview     -> analyze, credentials, error, model, net, store
-//! floor 4   analyze     -> credentials, detect, error, knowledge, model, net, proto, timing
-//!           cli         -> error, model, notify, push
-//!           metrics     -> http_server, notify, sanitize, store
-//! floor 3   detect      -> error, knowledge, model, net, proto
-//!           notify      -> error, model, net, sanitize, store
-//!           push        -> export, model, net, proto, sanitize, store
-//! floor 2   credentials -> model, proto
-//!           export      -> model, sanitize, store
-//!           knowledge   -> error, model, registry, sanitize
-//!           net         -> error, model, proto
-//! floor 1   error       -> model
-//!           proto       -> model
-//!           registry    -> model
-//!           store       -> model
-//! floor 0   http_server -> (none)
-//!           model       -> (none)
-//!           sanitize    -> (none)
-//!           timing      -> (none)
+//! floor 10  cmds         -> analyze, audit, cli, credentials, discovery, doctor, error, export,
+//!                           fleet, input, knowledge, metrics, model, net, notify, probe, push,
+//!                           record, sanitize, scan, serve, store, table_writer, watch
+//! floor 9   doctor       -> discovery, error, input, net, notify, probe, record, sanitize, store,
+//!                           table_writer
+//!           fleet        -> probe, record, scan, store
+//!           serve        -> analyze, credentials, error, export, http_server, input, knowledge,
+//!                           metrics, model, net, preview, probe, push, record, sanitize, scan,
+//!                           store
+//!           watch        -> analyze, credentials, discovery, error, export, input, metrics, model,
+//!                           net, notify, push, record, scan, store
+//! floor 8   record       -> analyze, error, export, input, metrics, model, net, scan, store
+//! floor 7   scan         -> analyze, credentials, detect, discovery, error, export, input,
+//!                           knowledge, model, net, probe, proto, registry, sanitize, store, timing
+//! floor 6   probe        -> discovery, input, net
+//! floor 5   audit        -> analyze, credentials, detect, error, export, input, knowledge, model,
+//!                           net, proto, sanitize, store
+//!           discovery    -> analyze, error, input, knowledge, model, net, proto, registry
+//!           preview      -> analyze, credentials, error, model, net, store
+//! floor 4   analyze      -> credentials, detect, error, input, knowledge, model, net, proto,
+//!                           timing
+//!           cli          -> error, input, notify, push
+//!           metrics      -> http_server, notify, sanitize, store
+//! floor 3   detect       -> error, input, knowledge, model, net, proto
+//!           notify       -> error, input, model, net, sanitize, store
+//!           push         -> export, input, model, net, proto, sanitize, store, table_writer
+//! floor 2   credentials  -> input, model, proto
+//!           export       -> input, model, sanitize, store, table_writer
+//!           knowledge    -> error, input, registry, sanitize, table_writer
+//!           net          -> error, input, model, proto
+//! floor 1   error        -> model
+//!           proto        -> model
+//!           registry     -> model
+//!           store        -> input, model
+//!           table_writer -> input
+//! floor 0   http_server  -> (none)
+//!           input        -> (none)
+//!           model        -> (none)
+//!           sanitize     -> (none)
+//!           timing       -> (none)
 //! ```
 //!
 //! `scripts/module-cycles` also fails when two top-level modules, or two files of one folder,
@@ -210,19 +227,17 @@ pub mod fleet;
 pub mod http_server;
 pub mod knowledge;
 pub mod metrics;
-pub mod model;
 pub mod net;
 pub mod notify;
 pub mod preview;
 pub mod probe;
-pub mod proto;
 pub mod push;
 pub mod record;
 pub mod registry;
 pub mod sanitize;
 pub mod scan;
 pub mod serve;
-pub mod store;
+pub mod table_writer;
 pub mod timing;
 pub mod watch;
 

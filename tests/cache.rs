@@ -25,9 +25,9 @@ use std::time::{Duration, Instant};
 use camscan::analyze::context::{Known, known_from_report};
 use camscan::credentials::Credential;
 use camscan::discovery::DiscoveryMethod;
-use camscan::model::{Report, StreamStatus};
 use camscan::scan::ScanConfig;
 use camscan::scan::plan::ScanPlan;
+use model::{Report, StreamStatus};
 use serde_json::json;
 
 /// The NVR as first scanned (and unchanged), and the device addresses of the scenarios.

@@ -428,7 +428,7 @@ fn what_varies_is_found_narrowly() {
 }
 
 /// CONTRIBUTING's recipes name files, programs and tests a newcomer will look for: each path it
-/// names in code (`src/...`, `tests/...`, `scripts/...`, `docs/...`; an example by its name, a
+/// names in code (`src/...`, `crates/...`, `tests/...`, `scripts/...`, `docs/...`; an example by its name, a
 /// `<placeholder>` or a folder made at run time aside) exists, and each test it names (a code
 /// span of four words or more in snake case) is a function of the code (issue 85: it named a
 /// file that had become a folder and a test that did not exist).
@@ -439,6 +439,7 @@ fn contributing_names_only_what_exists() {
     let mut fns = HashSet::new();
     let mut stack = vec![
         root.join("src"),
+        root.join("crates"),
         root.join("tests"),
         root.join("examples"),
         root.join("fuzz"),
@@ -477,7 +478,15 @@ fn contributing_names_only_what_exists() {
     for span in code_spans(&prose) {
         for word in span.split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | '\'')) {
             let word = word.trim_end_matches(['.', ':', ';']);
-            let top = ["src/", "tests/", "scripts/", "docs/", "examples/", "fuzz/"];
+            let top = [
+                "src/",
+                "crates/",
+                "tests/",
+                "scripts/",
+                "docs/",
+                "examples/",
+                "fuzz/",
+            ];
             if top.iter().any(|t| word.starts_with(t)) {
                 if word.contains('<') || word.contains('*') || word == "fuzz/corpus/" {
                     continue;

@@ -359,16 +359,16 @@ fn complete_scans(db: &str, site: &str) -> Vec<(i64, String)> {
 /// the site: for the default pair, and for the site's first and newest complete scans named by
 /// each inventory's own ids (`camscan scans --site` lists them).
 fn same_checks_and_diff(hub: &str, site_db: &Path, site: &str) {
-    use camscan::store::{CheckRecord, DeviceQuery, Store};
+    use store::{CheckRecord, DeviceQuery, Store};
     let local = Store::open(site_db).unwrap();
     // The key file the camscan processes of the tests use (their XDG_CONFIG_HOME), not the
     // user's own.
     let key = common::root_dir().join("target/no-user-config/camscan/credential.key");
     let mut there = camscan::record::open_db(
-        &camscan::store::InventoryAt::new(hub.into()),
+        &store::InventoryAt::new(hub.into()),
         None,
         Some(&key),
-        &camscan::model::environment::Environment::from_vars(std::env::vars_os()),
+        &input::environment::Environment::from_vars(std::env::vars_os()),
     )
     .unwrap();
     let view = |c: &CheckRecord| {

@@ -260,7 +260,7 @@ fn draw(rng: &mut Rng, s: &Value, defs: &Map<String, Value>, depth: u32) -> Valu
     }
 }
 
-fn render(name: &str, report: &camscan::model::Report) -> Vec<u8> {
+fn render(name: &str, report: &model::Report) -> Vec<u8> {
     let def = camscan::export::FORMATS
         .iter()
         .find(|f| f.name == name)
@@ -294,10 +294,9 @@ fn any_string_a_device_sends_keeps_every_format_valid() {
     for case in 0..cases {
         let doc = draw(&mut rng, &schema, &defs, 0);
         // The schema describes camscan's own types: everything drawn from it reads back into them.
-        let report: camscan::model::Report =
-            serde_json::from_value(doc.clone()).unwrap_or_else(|e| {
-                panic!("seed {seed} case {case}: the drawn report does not read back: {e}")
-            });
+        let report: model::Report = serde_json::from_value(doc.clone()).unwrap_or_else(|e| {
+            panic!("seed {seed} case {case}: the drawn report does not read back: {e}")
+        });
         let json = render("json", &report);
         let written: Value = serde_json::from_slice(&json).unwrap();
         let errors: Vec<String> = validator

@@ -83,7 +83,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use camscan::model::{
+use model::{
     AuthScheme, Credential, Device, DiscoveryMethod, OnvifInfo, OnvifProfile, Protocol, Stream,
     StreamStatus, VideoInfo,
 };

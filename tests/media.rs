@@ -583,8 +583,8 @@ fn an_unguessable_stream_key_is_reported_then_found_with_paths() {
 /// the same URLs with a path the server does not have fail at the `describe` layer.
 #[test]
 fn watch_checks_pass_on_every_stream_and_fail_on_a_missing_path() {
-    use camscan::store::{CheckLayer, CheckTarget};
     use camscan::watch::stream_check::{CheckDeadlines, check};
+    use store::{CheckLayer, CheckTarget};
     let (report, _) = scan();
     let streams: Vec<&Stream> = report
         .devices

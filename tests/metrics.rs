@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use camscan::metrics::{DeviceLabels, Limits, Metrics, MetricsServer, StreamLabels};
 use camscan::notify::SinkStats;
-use camscan::store::{CheckLayer, CheckResult, EventKind};
 use serde_json::Value;
+use store::{CheckLayer, CheckResult, EventKind};
 
 /// The Accept header Prometheus 2.42 sends when it scrapes.
 const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";

@@ -16,10 +16,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use camscan::model::{AuthScheme, Device, DiscoveryMethod, Protocol, Report, Stream, VideoInfo};
 use camscan::notify::{self, Sink, SinkError, SinkStats};
-use camscan::store::SharedStore;
-use camscan::store::{CheckLayer, CheckResult, EventKind, Notice, ScanInfo, Store, StoreError};
+use model::{AuthScheme, Device, DiscoveryMethod, Protocol, Report, Stream, VideoInfo};
+use store::SharedStore;
+use store::{CheckLayer, CheckResult, EventKind, Notice, ScanInfo, Store, StoreError};
 use tokio::sync::{Notify, watch};
 
 const BROKER: &str = "127.0.0.161";
@@ -394,7 +394,7 @@ fn assert_in_order(got: &[Notice], expected: &[Notice], dups: usize) {
 }
 
 fn mqtt_sink() -> Sink {
-    let mut values = camscan::model::setting::Settings::default();
+    let mut values = input::setting::Settings::default();
     values.set(&notify::mqtt::HA_DISCOVERY, true);
     Sink::new(
         &format!("mqtt=mqtt://{BROKER}:{BROKER_PORT}/cams")
@@ -654,12 +654,12 @@ async fn mqtt_through_mosquitto_across_broker_and_task_restarts() {
 /// A hand-made notice for the sinks driven directly (no store).
 fn sample_notice() -> Notice {
     Notice {
-        schema: camscan::store::NOTICE_SCHEMA,
+        schema: store::NOTICE_SCHEMA,
         id: 41,
         at: "2026-01-01T00:00:00Z".into(),
         kind: EventKind::StreamDown,
         scan_id: None,
-        device: camscan::store::NoticeDevice {
+        device: store::NoticeDevice {
             id: 3,
             key: format!("mac:{}", A.0),
             ip: Some(A.1.into()),

@@ -24,7 +24,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use camscan::model::{
+use model::{
     AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Stream, StreamStatus, VideoInfo,
 };
 use serde_json::Value;
@@ -1376,7 +1376,7 @@ fn an_onvif_camera_without_a_login_is_taken_by_frigate() {
         }))
         .unwrap(),
     );
-    ptz.capabilities.ptz = Some(camscan::model::capabilities::Ptz {
+    ptz.capabilities.ptz = Some(model::capabilities::Ptz {
         nodes: 1,
         relative: true,
         ..Default::default()
@@ -1423,7 +1423,7 @@ fn url_password(text: &str) -> String {
         .unwrap_or(text)
         .trim_start_matches("ffmpeg:");
     let u = url::Url::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
-    camscan::model::percent_decode(u.password().unwrap_or(""))
+    model::percent_decode(u.password().unwrap_or(""))
 }
 
 /// A PTZ camera (ONVIF device service answered, one profile) with a login.
@@ -1439,7 +1439,7 @@ fn ptz_camera(mac: &str, ip: &str, name: &str) -> Device {
         }))
         .unwrap(),
     );
-    d.capabilities.ptz = Some(camscan::model::capabilities::Ptz {
+    d.capabilities.ptz = Some(model::capabilities::Ptz {
         nodes: 1,
         relative: true,
         ..Default::default()

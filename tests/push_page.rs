@@ -29,10 +29,10 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use camscan::model::{
+use common::{CHROMIUM, Proc, browser, free_port, root_dir};
+use model::{
     AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Stream, StreamStatus, VideoInfo,
 };
-use common::{CHROMIUM, Proc, browser, free_port, root_dir};
 use serde_json::Value;
 
 const SERVE_IP: &str = "127.0.61.9";

@@ -6,11 +6,11 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use camscan::model::{
+use model::{
     AudioInfo, AuthScheme, Device, DiscoveryMethod, Measured, Protocol, Report, Service, Stream,
     StreamStatus, Transport, VideoInfo,
 };
-use camscan::store::ScanInfo;
+use store::ScanInfo;
 
 const VENDORS: &[(&str, &str, &str)] = &[
     ("Hikvision", "DS-2CD2143G2-I", "/Streaming/Channels/"),

@@ -4,9 +4,9 @@
 //! second encoding, so NaN numbers compare equal).
 #![no_main]
 
-use camscan::proto::rtmp::amf0::{self, Amf0Value};
-use camscan::proto::rtmp::chunk::{Message, message_type};
-use camscan::proto::rtmp::{self};
+use proto::rtmp::amf0::{self, Amf0Value};
+use proto::rtmp::chunk::{Message, message_type};
+use proto::rtmp::{self};
 use libfuzzer_sys::fuzz_target;
 
 fn encode_all(values: &[Amf0Value]) -> Vec<u8> {

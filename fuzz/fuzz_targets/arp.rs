@@ -6,8 +6,8 @@
 
 use std::net::Ipv4Addr;
 
-use camscan::model::misaddressed;
-use camscan::proto::arp;
+use model::misaddressed;
+use proto::arp;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

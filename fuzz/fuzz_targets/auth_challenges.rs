@@ -4,7 +4,7 @@
 #![no_main]
 
 use camscan::detect::head;
-use camscan::proto::auth;
+use proto::auth;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

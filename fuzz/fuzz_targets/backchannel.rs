@@ -2,7 +2,7 @@
 //! the reply head as `proto::response` reads it, and whatever follows as the body.
 #![no_main]
 
-use camscan::proto::{backchannel, response, sdp_facts};
+use proto::{backchannel, response, sdp_facts};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

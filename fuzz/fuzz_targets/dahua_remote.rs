@@ -1,7 +1,7 @@
 //! A Dahua NVR's remote-device table and camera state (`proto::dahua_remote`).
 #![no_main]
 
-use camscan::proto::dahua_remote;
+use proto::dahua_remote;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

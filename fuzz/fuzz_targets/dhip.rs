@@ -1,7 +1,7 @@
 //! Dahua DHIP datagrams (`proto::dhip`): 32-byte header and JSON body.
 #![no_main]
 
-use camscan::proto::dhip;
+use proto::dhip;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

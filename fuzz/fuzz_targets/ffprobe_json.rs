@@ -1,7 +1,7 @@
 //! ffprobe's JSON output (`proto::ffprobe`): a local tool, but it reports what the device sent.
 #![no_main]
 
-use camscan::proto::ffprobe;
+use proto::ffprobe;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -7,7 +7,7 @@
 #![no_main]
 
 use camscan::detect::fingerprint::{self, MAX_CONFIDENCE, MAX_TITLE_CHARS, Observation};
-use camscan::proto::response::{ResponseHead, parse_head};
+use proto::response::{ResponseHead, parse_head};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! of the bytes, and the facts it gives stay bounded.
 #![no_main]
 
-use camscan::proto::flv::{self, FPS_FRAMES, MAX_TAGS};
+use proto::flv::{self, FPS_FRAMES, MAX_TAGS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! detection reads them from ports that speak first.
 #![no_main]
 
-use camscan::proto::greeting::{self, MAX_TEXT};
+use proto::greeting::{self, MAX_TEXT};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! derives from a stream's SPS, from SDP `profile-level-id`, and from HLS/DASH `CODECS`.
 #![no_main]
 
-use camscan::proto::{h26x, hls};
+use proto::{h26x, hls};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

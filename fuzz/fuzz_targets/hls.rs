@@ -2,8 +2,8 @@
 //! codecs and URIs it goes on to use.
 #![no_main]
 
-use camscan::proto::h26x;
-use camscan::proto::hls::{self, Playlist};
+use proto::h26x;
+use proto::hls::{self, Playlist};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

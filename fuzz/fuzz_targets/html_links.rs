@@ -1,7 +1,7 @@
 //! Media links in a web page (`proto::html`), as `analyze::http` reads the root page.
 #![no_main]
 
-use camscan::proto::html::{self, MAX_LINK, MAX_LINKS};
+use proto::html::{self, MAX_LINK, MAX_LINKS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

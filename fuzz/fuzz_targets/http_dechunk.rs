@@ -4,7 +4,7 @@
 //! Input: two bytes (big-endian) giving the limit, then the body.
 #![no_main]
 
-use camscan::proto::http;
+use proto::http;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

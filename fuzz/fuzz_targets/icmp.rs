@@ -2,7 +2,7 @@
 //! raw (with the IPv4 header) or a ping socket's (without).
 #![no_main]
 
-use camscan::proto::icmp;
+use proto::icmp;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! ICMPv6 Echo Replies (`proto::icmpv6`): whatever arrives on the all-nodes ping's socket.
 #![no_main]
 
-use camscan::proto::icmpv6;
+use proto::icmpv6;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

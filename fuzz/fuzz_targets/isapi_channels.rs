@@ -1,7 +1,7 @@
 //! A Hikvision NVR's channel list and channel status (`proto::isapi_channels`).
 #![no_main]
 
-use camscan::proto::isapi_channels;
+use proto::isapi_channels;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

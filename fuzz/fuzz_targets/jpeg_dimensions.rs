@@ -2,7 +2,7 @@
 //! MJPEG parts.
 #![no_main]
 
-use camscan::proto::mjpeg;
+use proto::mjpeg;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,7 +6,7 @@
 #![no_main]
 
 use camscan::knowledge::{self, oui};
-use camscan::proto::arp;
+use proto::arp;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 
 use std::net::Ipv4Addr;
 
-use camscan::proto::mdns;
+use proto::mdns;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -7,7 +7,7 @@
 //! the first `\n`, then the body.
 #![no_main]
 
-use camscan::proto::mjpeg::{self, MAX_HEADERS, PartSplitter};
+use proto::mjpeg::{self, MAX_HEADERS, PartSplitter};
 use camscan_fuzz::{control_byte, pieces};
 use libfuzzer_sys::fuzz_target;
 

@@ -2,7 +2,7 @@
 //! from the same bytes read as a media segment (as `analyze::http` does with the first segment).
 #![no_main]
 
-use camscan::proto::mp4;
+use proto::mp4;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

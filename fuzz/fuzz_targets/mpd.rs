@@ -1,7 +1,7 @@
 //! MPEG-DASH manifests (`proto::mpd`), read as `analyze::http` does (lossy UTF-8).
 #![no_main]
 
-use camscan::proto::{hls, mpd};
+use proto::{hls, mpd};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

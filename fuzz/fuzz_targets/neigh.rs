@@ -2,7 +2,7 @@
 //! with `read_to_string`, so input that is not UTF-8 never reaches the parser.
 #![no_main]
 
-use camscan::proto::neigh;
+use proto::neigh;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

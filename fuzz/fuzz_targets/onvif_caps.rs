@@ -4,7 +4,7 @@
 //! scopes' profiles; with the bounds each promises.
 #![no_main]
 
-use camscan::proto::{onvif_caps, soap};
+use proto::{onvif_caps, soap};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

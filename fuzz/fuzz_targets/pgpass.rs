@@ -3,7 +3,7 @@
 //! is found again by a lookup with those fields (or an earlier line that also matches).
 #![no_main]
 
-use camscan::store::pgpass::{self, Field};
+use store::pgpass::{self, Field};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

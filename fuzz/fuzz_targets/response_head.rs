@@ -3,8 +3,8 @@
 #![no_main]
 
 use camscan::detect::head;
-use camscan::model::Protocol;
-use camscan::proto::response::{self, HeadProtocol, MAX_HEAD_BYTES, MAX_HEADERS};
+use model::Protocol;
+use proto::response::{self, HeadProtocol, MAX_HEAD_BYTES, MAX_HEADERS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

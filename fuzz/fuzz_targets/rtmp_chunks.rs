@@ -5,8 +5,8 @@
 //! that ends them, if any) are the same whether the stream arrives at once or in pieces.
 #![no_main]
 
-use camscan::proto::rtmp::chunk::{ChunkReader, MAX_MESSAGE, Message};
-use camscan::proto::rtmp::{self, RtmpError};
+use proto::rtmp::chunk::{ChunkReader, MAX_MESSAGE, Message};
+use proto::rtmp::{self, RtmpError};
 use camscan_fuzz::{control_byte, pieces};
 use libfuzzer_sys::fuzz_target;
 

@@ -2,7 +2,7 @@
 //! from it.
 #![no_main]
 
-use camscan::proto::rtmp::{self, HANDSHAKE_SIZE};
+use proto::rtmp::{self, HANDSHAKE_SIZE};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 //! extender: no panic, every item consumes bytes, a payload stays inside its frame.
 #![no_main]
 
-use camscan::proto::rtp::{Extender, Item, next, packet};
+use proto::rtp::{Extender, Item, next, packet};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! Hikvision SADP datagrams (`proto::sadp`).
 #![no_main]
 
-use camscan::proto::sadp;
+use proto::sadp;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! media section: encoding, clock, and the H.264 `profile-level-id`.
 #![no_main]
 
-use camscan::proto::{h26x, sdp};
+use proto::{h26x, sdp};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,11 +4,11 @@
 //! straight to the parameter-set decoders behind those facts.
 #![no_main]
 
-use camscan::proto::{h26x, h265, mp4, mp4v, sdp, sdp_facts};
+use proto::{h26x, h265, mp4, mp4v, sdp, sdp_facts};
 use libfuzzer_sys::fuzz_target;
 
 /// The facts a decoder may give: a plausible rate, a non-empty picture.
-fn check_video(v: &camscan::model::VideoInfo) {
+fn check_video(v: &model::VideoInfo) {
     if let Some(fps) = v.fps {
         assert!(fps.is_finite() && fps > 0.0, "fps {fps}");
     }

@@ -2,7 +2,7 @@
 //! their own request id (bytes 15..17 when the framing is short) and a fixed one.
 #![no_main]
 
-use camscan::proto::snmp::{self, MAX_DESCR};
+use proto::snmp::{self, MAX_DESCR};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

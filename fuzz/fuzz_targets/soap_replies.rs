@@ -3,7 +3,7 @@
 //! and Media2, with each profile's video source) and GetStreamUri/GetSnapshotUri.
 #![no_main]
 
-use camscan::proto::soap;
+use proto::soap;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

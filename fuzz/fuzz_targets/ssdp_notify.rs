@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 
 use camscan::discovery::listen::{Source, judge};
 use camscan::net::interfaces::LocalNet;
-use camscan::proto::ssdp;
+use proto::ssdp;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! them: the datagram as bytes, the description as lossy UTF-8.
 #![no_main]
 
-use camscan::proto::ssdp;
+use proto::ssdp;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 //! so the fuzzer gets past that check.
 #![no_main]
 
-use camscan::proto::stun::{self, HEADER_LEN, MAX_TEXT};
+use proto::stun::{self, HEADER_LEN, MAX_TEXT};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! TLS 1.1 ClientHello.
 #![no_main]
 
-use camscan::proto::tls_hello::{self, HelloAnswer};
+use proto::tls_hello::{self, HelloAnswer};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 //! 64 KiB.
 #![no_main]
 
-use camscan::proto::{h26x, ts};
+use proto::{h26x, ts};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

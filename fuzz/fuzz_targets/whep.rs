@@ -3,8 +3,8 @@
 //! read from the body.
 #![no_main]
 
-use camscan::proto::response;
-use camscan::proto::whep::{self, PostReply};
+use proto::response;
+use proto::whep::{self, PostReply};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! TLS certificates (`proto::x509`), as a TLS port shows them to `camscan audit`.
 #![no_main]
 
-use camscan::proto::x509::{self, MAX_NAME};
+use proto::x509::{self, MAX_NAME};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! and text caps hold on any input.
 #![no_main]
 
-use camscan::proto::xml::{
+use proto::xml::{
     self, MAX_ATTR_VALUE, MAX_ATTRS, MAX_DEPTH, MAX_ELEMENTS, MAX_TEXT, Node,
 };
 use libfuzzer_sys::fuzz_target;

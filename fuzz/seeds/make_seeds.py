@@ -1,6 +1,6 @@
 """Writes fuzz/seeds/<target>/: each fuzz target's starting corpus, taken from the repository's
 fixtures (tests/fixtures, tests/lab/responders/fixtures) and the device answers quoted in unit tests
-(src/proto/*.rs, src/detect/fingerprint.rs). Rerun after changing those: python3 fuzz/seeds/make_seeds.py
+(crates/proto/*.rs, src/detect/fingerprint.rs). Rerun after changing those: python3 fuzz/seeds/make_seeds.py
 """
 import os, re, struct, shutil, json
 R = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -100,7 +100,7 @@ for f in sorted(os.listdir(L)):
 for f in ["ssdp_msearch_reply_all.txt", "ssdp_msearch_reply_rootdevice.txt", "upnp_description_axis.xml"]:
     cp("ssdp_reply_and_description", f"{L}/{f}")
 
-# --- sadp (tests of src/proto/sadp.rs: hikvision-tooling's field set)
+# --- sadp (tests of crates/proto/src/sadp.rs: hikvision-tooling's field set)
 sadp_src = open(f"{R}/src/proto/sadp.rs").read()
 m = re.search(r'const REPLY: &str = r#"(.*?)"#;', sadp_src, re.S)
 put("sadp", "probe_match.xml", m.group(1))
@@ -118,7 +118,7 @@ put("backchannel", "long-codec.rtsp", b"RTSP/1.0 200 OK\r\n\r\nm=audio 0 RTP/AVP
 for f in sorted(os.listdir(f"{F}/mdns")):
     cp("mdns", f"{F}/mdns/{f}")
 
-# --- dhip (tests of src/proto/dhip.rs: UniversalScanner's field names)
+# --- dhip (tests of crates/proto/src/dhip.rs: UniversalScanner's field names)
 dhip_src = open(f"{R}/src/proto/dhip.rs").read()
 m = re.search(r'const ANSWER: &str = r#"(.*?)"#;', dhip_src, re.S)
 def dhip(body):
@@ -177,7 +177,7 @@ for f in sorted(os.listdir(f"{F}/hls")):
     if f.endswith(".m3u8"): cp("hls", f"{F}/hls/{f}")
 cp("mpd", f"{F}/dash/manifest.mpd")
 
-# --- stun: RFC 5769 §2.2/§2.3 test vectors (as in src/proto/stun.rs)
+# --- stun: RFC 5769 §2.2/§2.3 test vectors (as in crates/proto/src/stun.rs)
 stun_src = open(f"{R}/src/proto/stun.rs").read()
 for name in ["RFC5769_IPV4_RESPONSE", "RFC5769_IPV6_RESPONSE"]:
     m = re.search(name + r": &\[u8\] = &\[(.*?)\];", stun_src, re.S)
@@ -229,7 +229,7 @@ for name, text in (("colons", "44:19:b6:00:00:11"), ("dashes", "E4-24-6C-01-02-0
                    ("randomised", "02:00:00:00:00:12")):
     put("mac_maker", name, text)
 
-# --- ffprobe_json (ffprobe 6 on GStreamer's H.265 + PCMA, as in src/proto/ffprobe.rs)
+# --- ffprobe_json (ffprobe 6 on GStreamer's H.265 + PCMA, as in crates/proto/src/ffprobe.rs)
 put("ffprobe_json", "h265_pcma.json", json.dumps({"streams": [
     {"index": 0, "codec_name": "hevc", "profile": "Main", "codec_type": "video", "width": 1920, "height": 1080, "r_frame_rate": "15/1", "avg_frame_rate": "15/1", "level": 120},
     {"index": 1, "codec_name": "pcm_alaw", "codec_type": "audio", "sample_rate": "8000", "channels": 1, "r_frame_rate": "0/0", "avg_frame_rate": "0/0"}]}))
@@ -246,7 +246,7 @@ put("fingerprint", "hanwha", port(FP["SAMSUNG_NVR"], X, X, X, X, FP["HANWHA_401"
 for k in ["XMEYE_ROOT", "H264DVR", "BOSCH", "VIVOTEK", "HIK_NVR", "DAHUA_CAPS"]:
     put("fingerprint", k.lower(), FP[k])
 
-# --- whep: replies to a POSTed offer (as in src/proto/whep.rs), a preflight, a go2rtc stream list
+# --- whep: replies to a POSTed offer (as in crates/proto/src/whep.rs), a preflight, a go2rtc stream list
 put("whep", "mediamtx_style_answer", "HTTP/1.1 201 Created\r\nContent-Type: application/sdp\r\nLocation: /cam/whep/5f1c\r\n\r\n"
     "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
     "a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;profile-level-id=42e01f\r\na=sendonly\r\n"
@@ -302,7 +302,7 @@ body = open(f"{V}/dvrip/besder_xm530_ipsearch_rsp.json", "rb").read()
 put("vendor_answers", "dvrip_framed", struct.pack("<BB2xIIBBHI", 0xFF, 1, 0, 0, 0, 0, 1531, len(body)) + body)
 
 # --- icmp: an Echo Reply as a ping socket hands it (no IPv4 header) and as a raw socket does
-# (behind a 20-byte header), the reply src/proto/icmp.rs's unit test builds.
+# (behind a 20-byte header), the reply crates/proto/src/icmp.rs's unit test builds.
 def icmp_checksum(b):
     if len(b) % 2:
         b += b"\0"

@@ -12,13 +12,13 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::credentials::Credential;
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// Failed attempts allowed per host by default: below Hikvision's 5-for-users lock.
 pub const DEFAULT_AUTH_BUDGET: u32 = 3;
 
 /// `--auth-budget`: failed logins a host is allowed, shared by every protocol.
-pub static AUTH_BUDGET: crate::model::setting::Setting<u32> = crate::model::setting::Setting {
+pub static AUTH_BUDGET: input::setting::Setting<u32> = input::setting::Setting {
     key: "auth_budget",
     flag: "--auth-budget",
     short: None,
@@ -29,7 +29,7 @@ pub static AUTH_BUDGET: crate::model::setting::Setting<u32> = crate::model::sett
            Hikvision's lock]",
     default: DEFAULT_AUTH_BUDGET,
     choices: None,
-    parse: |t| crate::model::setting::count(t, 0),
+    parse: |t| input::setting::count(t, 0),
 };
 
 #[derive(Debug, Default)]

@@ -23,8 +23,8 @@ use super::budget::{AuthBudget, DEFAULT_AUTH_BUDGET};
 use super::hints::Hints;
 use super::sessions::DeviceSessions;
 use crate::credentials::Credential;
-use crate::model::setting::Repeat;
 use crate::net::host_gate::HostGates;
+use input::setting::Repeat;
 
 /// Longest a channel walk waits at a gap for SADP/DHIP to announce the device's channel count.
 pub const MAX_ANNOUNCE_WAIT: Duration = Duration::from_secs(10);
@@ -33,43 +33,42 @@ pub const MAX_ANNOUNCE_WAIT: Duration = Duration::from_secs(10);
 pub const DEFAULT_VERIFY_WINDOW: Duration = Duration::from_secs(2);
 
 /// `--verify-window`: how long a PLAY check watches a stream at most.
-pub static VERIFY_WINDOW: crate::model::setting::Setting<Duration> =
-    crate::model::setting::Setting {
-        key: "verify_window",
-        flag: "--verify-window",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_VERIFY_WINDOW",
-        value_name: "DURATION",
-        help: "How long the PLAY check listens to each stream at most [default: 2s]",
-        default: DEFAULT_VERIFY_WINDOW,
-        choices: None,
-        parse: crate::model::setting::duration,
-    };
+pub static VERIFY_WINDOW: input::setting::Setting<Duration> = input::setting::Setting {
+    key: "verify_window",
+    flag: "--verify-window",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_VERIFY_WINDOW",
+    value_name: "DURATION",
+    help: "How long the PLAY check listens to each stream at most [default: 2s]",
+    default: DEFAULT_VERIFY_WINDOW,
+    choices: None,
+    parse: input::setting::duration,
+};
 
 /// `verify`: PLAY each stream to prove it delivers media and measure it (`--no-verify`,
 /// `verify: false`: not).
-pub static VERIFY: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static VERIFY: input::setting::Setting<bool> = input::setting::Setting {
     key: "verify",
     flag: "--no-verify",
     short: None,
     repeat: Repeat::Once,
     env: "CAMSCAN_NO_VERIFY",
-    value_name: crate::model::setting::SWITCH_OFF,
+    value_name: input::setting::SWITCH_OFF,
     help: "Skip the PLAY check that proves each stream delivers media and measures its fps and \
            bitrate",
     default: true,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
 /// Everything the analysers of one scan read and share. Clones share the state.
 #[derive(Debug, Clone)]
 pub struct ScanContext {
-    /// The declared scan settings, as resolved ([`crate::model::setting`]): a stage or an
+    /// The declared scan settings, as resolved ([`input::setting`]): a stage or an
     /// analyser reads its own where it uses it, and only so (`ctx.settings.get(&crate::net::TIMEOUT)`,
     /// `ctx.settings.get(&SESSIONS_PER_DEVICE)`); the context keeps no copy of one.
-    pub settings: Arc<crate::model::setting::Settings>,
+    pub settings: Arc<input::setting::Settings>,
     pub auth: AuthSettings,
     pub verify: VerifySettings,
     /// The user's hints (`--paths`) for every protocol.
@@ -96,60 +95,59 @@ pub struct ScanContext {
     /// without a store and with `--fresh`.
     pub known: Arc<HashMap<IpAddr, Known>>,
     /// The login that opened each device the inventory knows, by its identity (the store's
-    /// [`crate::store::Store::known_logins`]): a device recognised at a new address is tried first
+    /// [`store::Store::known_logins`]): a device recognised at a new address is tried first
     /// with it ([`super::followed`]). Empty without a store and with `--fresh`.
-    pub logins: Arc<crate::model::known::KnownLogins>,
+    pub logins: Arc<model::known::KnownLogins>,
     /// Who made each address's device, as the clues come in ([`super::identity`]): orders the RTSP
     /// path walks.
     pub identities: super::identity::Identities,
 }
 
-pub use crate::model::known::Known;
+pub use model::known::Known;
 
 /// `--fresh`: the scan starts with nothing an earlier scan learnt (the analysers' [`Known`] left
 /// empty, `record::memory`).
-pub static FRESH: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static FRESH: input::setting::Setting<bool> = input::setting::Setting {
     key: "fresh",
     flag: "--fresh",
     short: None,
     repeat: Repeat::Once,
     env: "CAMSCAN_FRESH",
-    value_name: crate::model::setting::SWITCH,
+    value_name: input::setting::SWITCH,
     help: "Ignore what earlier scans learnt (the inventory's known paths and credentials): analyse \
            every device from scratch, with the full dictionaries and channel walks",
     default: false,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
 /// `--no-auth`: never send credentials (non-intrusive mode).
-pub static NO_AUTH: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static NO_AUTH: input::setting::Setting<bool> = input::setting::Setting {
     key: "no_auth",
     flag: "--no-auth",
     short: None,
     repeat: Repeat::Once,
     env: "CAMSCAN_NO_AUTH",
-    value_name: crate::model::setting::SWITCH,
+    value_name: input::setting::SWITCH,
     help: "Never send credentials (non-intrusive mode)",
     default: false,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
 /// `--show-credentials`: put working credentials into the stream URLs reported.
-pub static SHOW_CREDENTIALS: crate::model::setting::Setting<bool> =
-    crate::model::setting::Setting {
-        key: "show_credentials",
-        flag: "--show-credentials",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_SHOW_CREDENTIALS",
-        value_name: crate::model::setting::SWITCH,
-        help: "Put working credentials into stream URLs in the output (percent-encoded)",
-        default: false,
-        choices: None,
-        parse: crate::model::setting::switch,
-    };
+pub static SHOW_CREDENTIALS: input::setting::Setting<bool> = input::setting::Setting {
+    key: "show_credentials",
+    flag: "--show-credentials",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_SHOW_CREDENTIALS",
+    value_name: input::setting::SWITCH,
+    help: "Put working credentials into stream URLs in the output (percent-encoded)",
+    default: false,
+    choices: None,
+    parse: input::setting::switch,
+};
 
 /// Logging in: whom to try and how often. Whether to log in at all ([`NO_AUTH`]) and whether to
 /// show what worked ([`SHOW_CREDENTIALS`]) are settings, read from [`ScanContext::settings`].
@@ -337,7 +335,7 @@ impl ScanContext {
     /// finished: what a single analyser's tests and examples use.
     /// Every other setting is its default; [`ScanContext::with`] gives one another value.
     pub fn anonymous(connect_timeout: Duration, timeout: Duration) -> Self {
-        let mut settings = crate::model::setting::Settings::default();
+        let mut settings = input::setting::Settings::default();
         settings.set(&crate::net::CONNECT_TIMEOUT, connect_timeout);
         settings.set(&crate::net::TIMEOUT, timeout);
         ScanContext {
@@ -368,7 +366,7 @@ impl ScanContext {
     /// tests, examples and library callers change of [`ScanContext::anonymous`]'s defaults.
     pub fn with<T: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static>(
         mut self,
-        setting: &'static crate::model::setting::Setting<T>,
+        setting: &'static input::setting::Setting<T>,
         value: T,
     ) -> Self {
         Arc::make_mut(&mut self.settings).set(setting, value);
@@ -420,7 +418,7 @@ impl ScanContext {
             })
     }
 
-    /// The position of `cred` in the credentials list (for [`crate::model::Stream::credential_entry`]).
+    /// The position of `cred` in the credentials list (for [`model::Stream::credential_entry`]).
     pub fn credential_entry(&self, cred: Option<&Credential>) -> Option<usize> {
         let cred = cred?;
         self.auth.credentials.iter().position(|c| c == cred)
@@ -438,11 +436,8 @@ impl ScanContext {
 /// fetched), and the credential named by the user name those streams carry (the first entry of
 /// `creds` with that name that applies to the address; the store, which keeps a keyed hash of
 /// user:password, tells apart entries sharing one name). Credentials in URLs are dropped.
-pub fn known_from_report(
-    report: &crate::model::Report,
-    creds: &[Credential],
-) -> HashMap<IpAddr, Known> {
-    use crate::model::Protocol;
+pub fn known_from_report(report: &model::Report, creds: &[Credential]) -> HashMap<IpAddr, Known> {
+    use model::Protocol;
     let mut map: HashMap<IpAddr, Known> = HashMap::new();
     for device in &report.devices {
         for stream in &device.streams {
@@ -582,7 +577,7 @@ mod tests {
     /// user name the streams carry; credentials in URLs, failed streams and WHEP left out.
     #[test]
     fn known_from_a_report() {
-        use crate::model::{Device, Protocol, Report, Stream, StreamStatus};
+        use model::{Device, Protocol, Report, Stream, StreamStatus};
         let ip: IpAddr = "198.18.0.21".parse().unwrap();
         let mut d = Device::new(ip);
         let mut add = |url: &str, protocol, port, status, user: Option<&str>| {

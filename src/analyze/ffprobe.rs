@@ -16,25 +16,24 @@ use super::ffconcat;
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
 use crate::error::fmt_duration;
-use crate::model::setting::Repeat;
-use crate::model::{AudioInfo, Stream, VideoInfo};
-use crate::proto::ffprobe::{Probed, parse};
+use input::setting::Repeat;
+use model::{AudioInfo, Stream, VideoInfo};
+use proto::ffprobe::{Probed, parse};
 
 /// `--ffprobe [PATH]` (config `ffprobe:`): the ffprobe asked, none by default; the flag alone
 /// is `ffprobe`, found on PATH (`cmds::scan::Scan`'s `BARE`).
-pub static FFPROBE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
-    crate::model::setting::Setting {
-        key: "ffprobe",
-        flag: "--ffprobe",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_FFPROBE",
-        value_name: "PATH",
-        help: "Also ask ffprobe (from PATH, or the given path) about each verified stream, to fill facts our own analysis left empty. Off by default",
-        default: None,
-        choices: None,
-        parse: crate::model::setting::path,
-    };
+pub static FFPROBE: input::setting::Setting<Option<std::path::PathBuf>> = input::setting::Setting {
+    key: "ffprobe",
+    flag: "--ffprobe",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_FFPROBE",
+    value_name: "PATH",
+    help: "Also ask ffprobe (from PATH, or the given path) about each verified stream, to fill facts our own analysis left empty. Off by default",
+    default: None,
+    choices: None,
+    parse: input::setting::path,
+};
 
 /// Run ffprobe on `url` and parse what it says.
 pub async fn probe(
@@ -131,7 +130,7 @@ pub fn enrich(stream: &mut Stream, p: &Probed) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Protocol;
+    use model::Protocol;
 
     #[test]
     fn fills_only_what_is_missing() {

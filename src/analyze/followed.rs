@@ -2,7 +2,7 @@
 //! to one address (`198.18.0.16 admin:secret`); when the camera behind it moves (a new DHCP
 //! lease), the line no longer covers it and the camera would end `refused` at its new address.
 //! The inventory keeps, as a keyed hash, which entry opened each device
-//! ([`crate::store::Store::known_logins`]); a device recognised at a new address by the keys the
+//! ([`store::Store::known_logins`]); a device recognised at a new address by the keys the
 //! inventory recognises it by (its MAC, serial or ONVIF/UPnP uuid as heard by this scan's
 //! discovery: [`crate::analyze::identity::Identities::keys`]) is tried first with that entry,
 //! within the same failed-login budget as any other. An address alone recognises nothing, so the
@@ -14,7 +14,7 @@ use std::net::IpAddr;
 
 use super::context::{NO_AUTH, ScanContext};
 use crate::credentials::Credential;
-use crate::model::known::KnownLogin;
+use model::known::KnownLogin;
 
 impl ScanContext {
     /// The inventory's login of the device recognised at `ip`, if any.
@@ -85,8 +85,8 @@ impl ScanContext {
 }
 
 /// A scope as a credentials file writes it: an address, or `first-last`.
-fn shown(r: &crate::model::addr::AddrRange) -> String {
-    use crate::model::addr::from_u128;
+fn shown(r: &model::addr::AddrRange) -> String {
+    use model::addr::from_u128;
     if r.start == r.end {
         from_u128(r.v6, r.start).to_string()
     } else {
@@ -97,7 +97,7 @@ fn shown(r: &crate::model::addr::AddrRange) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::identity::Identity;
+    use model::identity::Identity;
     use std::sync::Arc;
 
     fn ctx(creds: Vec<Credential>, logins: Vec<KnownLogin>) -> ScanContext {
@@ -106,7 +106,7 @@ mod tests {
             std::time::Duration::from_secs(1),
         );
         ctx.auth.credentials = Arc::new(creds);
-        ctx.logins = Arc::new(crate::model::known::KnownLogins::new(logins));
+        ctx.logins = Arc::new(model::known::KnownLogins::new(logins));
         ctx
     }
 

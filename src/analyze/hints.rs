@@ -16,11 +16,11 @@
 //!
 //! Pure: no I/O.
 
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// `--paths FILE` (config `paths_file:`, beside the file's own `paths:` list): the hints file.
-pub static PATHS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
-    crate::model::setting::Setting {
+pub static PATHS_FILE: input::setting::Setting<Option<std::path::PathBuf>> =
+    input::setting::Setting {
         key: "paths_file",
         flag: "--paths",
         short: None,
@@ -30,13 +30,13 @@ pub static PATHS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>
         help: "Stream-name hints tried first on every protocol, one per line (`#` comments): `/path` (RTSP and HTTP), `app/stream` (RTMP application and stream, and where servers publish it over HTTP), or a bare stream name (key)",
         default: None,
         choices: None,
-        parse: crate::model::setting::path,
+        parse: input::setting::path,
     };
 
 /// The config file's `paths:`: stream-name hints as the hints file's lines, before its. No
 /// flag, no variable: the file's only ([`crate::cmds::scan::FILE_KEYS`]); a hint may hold a comma
 /// ([`Repeat::Lines`]).
-pub static ENTRIES: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
+pub static ENTRIES: input::setting::Setting<Vec<String>> = input::setting::Setting {
     key: "paths",
     flag: "",
     short: None,
@@ -46,7 +46,7 @@ pub static ENTRIES: crate::model::setting::Setting<Vec<String>> = crate::model::
     help: "Stream-name hints, as lines of a paths file, before the paths file's",
     default: Vec::new(),
     choices: None,
-    parse: crate::model::setting::lines,
+    parse: input::setting::lines,
 };
 
 /// One line of the hints file.

@@ -62,7 +62,7 @@ pub struct Walk {
     pub rest: Vec<String>,
 }
 
-crate::choices! {
+input::choices! {
     /// How much of the path dictionaries a device is asked (`--walk`).
     pub enum WalkMode {
         /// A device that names its streams (ONVIF GetStreamUri, an mDNS TXT path) is asked those; a device whose maker is named, that maker's documented paths (RTSP) and its paths and device API (web); other makers' RTSP paths only when none of those served, the whole web dictionary only when no maker is named
@@ -75,11 +75,11 @@ crate::choices! {
 /// `--walk`: how much of the path dictionaries a device is asked ([`WalkMode`]): an RTSP port's
 /// walk, and a web port's dictionary, fingerprint probes, WHEP guesses and media folders
 /// (`http::focus`).
-pub static WALK: crate::model::setting::Setting<WalkMode> = crate::model::setting::Setting {
+pub static WALK: input::setting::Setting<WalkMode> = input::setting::Setting {
     key: "walk",
     flag: "--walk",
     short: None,
-    repeat: crate::model::setting::Repeat::Once,
+    repeat: input::setting::Repeat::Once,
     env: "CAMSCAN_WALK",
     value_name: "WALK",
     help: "How much of the path dictionaries a device is asked: `focused` asks a camera the \
@@ -87,8 +87,8 @@ pub static WALK: crate::model::setting::Setting<WalkMode> = crate::model::settin
            when none served and the whole web dictionary only when no maker is named; \
            `thorough` asks every port the other makers' paths too [default: focused]",
     default: WalkMode::Focused,
-    choices: Some(crate::model::choice::named::<WalkMode>),
-    parse: crate::model::choice::one::<WalkMode>,
+    choices: Some(input::choice::named::<WalkMode>),
+    parse: input::choice::one::<WalkMode>,
 };
 
 /// The walk for a device with `identity` (see the module docs): `extra` first, the paths the

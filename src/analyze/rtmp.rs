@@ -15,9 +15,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::{AnalyzeError, NetError};
-use crate::model::{AudioInfo, Protocol, Stream, VideoInfo};
 pub use crate::net::rtmp::{Conn, handshake};
-use crate::proto::rtmp::{self, chunk::message_type};
+use model::{AudioInfo, Protocol, Stream, VideoInfo};
+use proto::rtmp::{self, chunk::message_type};
 
 // Application names tried (nginx-rtmp's and SRS's `live`, Reolink's `bcs`, ...) and stream names
 // tried in each accepted application (Reolink `channel0_main.bcs`, docs/design/protocols.md, "RTMP

@@ -25,7 +25,7 @@ use std::time::Duration;
 use retina::client::SessionGroup;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// Default cap: 2. Cameras serve a limited number of clients at once, and a Dahua whose limit is
 /// full refuses everyone, with a 401 as if the password were wrong (`docs/design/protocols.md`,
@@ -34,20 +34,19 @@ use crate::model::setting::Repeat;
 pub const DEFAULT_SESSIONS_PER_DEVICE: usize = 2;
 
 /// `--sessions-per-device`: RTSP sessions held on one device at a time.
-pub static SESSIONS_PER_DEVICE: crate::model::setting::Setting<usize> =
-    crate::model::setting::Setting {
-        key: "sessions_per_device",
-        flag: "--sessions-per-device",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_SESSIONS_PER_DEVICE",
-        value_name: "N",
-        help: "RTSP sessions held on one device at a time, shared by media analysis, PLAY checks \
+pub static SESSIONS_PER_DEVICE: input::setting::Setting<usize> = input::setting::Setting {
+    key: "sessions_per_device",
+    flag: "--sessions-per-device",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_SESSIONS_PER_DEVICE",
+    value_name: "N",
+    help: "RTSP sessions held on one device at a time, shared by media analysis, PLAY checks \
                and ffprobe (cheap cameras allow 2-4 and answer 453/503 beyond) [default: 2]",
-        default: DEFAULT_SESSIONS_PER_DEVICE,
-        choices: None,
-        parse: |t| crate::model::setting::count(t, 1),
-    };
+    default: DEFAULT_SESSIONS_PER_DEVICE,
+    choices: None,
+    parse: |t| input::setting::count(t, 1),
+};
 
 /// Longest wait for the TEARDOWN of a session before its slot is given back anyway (one request on
 /// an open connection; a dead camera must not hold the slot).

@@ -8,16 +8,16 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::{AnalyzeError, NetError};
-use crate::model::setting::Repeat;
 pub use crate::net::stun::{binding_tcp, binding_udp};
-use crate::proto::stun::StunResponse;
+use input::setting::Repeat;
+use proto::stun::StunResponse;
 
 /// The STUN/TURN port (RFC 5389 §18.4).
 pub const STUN_PORT: u16 = 3478;
 
 /// `--stun-ports`: more STUN/TURN ports, asked over UDP of every host with an open TCP port and
 /// over TCP first (the resolution adds them to the probed ports).
-pub static STUN_PORTS: crate::model::setting::Setting<Vec<u16>> = crate::model::setting::Setting {
+pub static STUN_PORTS: input::setting::Setting<Vec<u16>> = input::setting::Setting {
     key: "stun_ports",
     flag: "--stun-ports",
     short: None,
@@ -31,7 +31,7 @@ pub static STUN_PORTS: crate::model::setting::Setting<Vec<u16>> = crate::model::
     choices: None,
     parse: |t| match t.trim() {
         "" => Ok(Vec::new()),
-        t => crate::model::setting::ports(t),
+        t => input::setting::ports(t),
     },
 };
 
@@ -120,9 +120,9 @@ pub async fn whep(
     t: &WhepTarget,
     path: &str,
     candidate: WhepCandidate,
-) -> Result<Option<crate::model::Stream>, AnalyzeError> {
-    use crate::model::{Protocol, Stream, StreamStatus};
-    use crate::proto::whep::{self, PostReply};
+) -> Result<Option<model::Stream>, AnalyzeError> {
+    use model::{Protocol, Stream, StreamStatus};
+    use proto::whep::{self, PostReply};
     let preflight = !matches!(candidate, WhepCandidate::Named { preflight: false });
     if preflight {
         match t.send("OPTIONS", path, "").await {
@@ -423,8 +423,8 @@ mod tests {
             .await
             .unwrap()
             .expect("a locked endpoint is reported");
-        assert_eq!(s.status, crate::model::StreamStatus::AuthRequired);
-        assert_eq!(s.auth, crate::model::AuthScheme::Basic);
+        assert_eq!(s.status, model::StreamStatus::AuthRequired);
+        assert_eq!(s.auth, model::AuthScheme::Basic);
 
         // An OPTIONS without POST: no offer is sent at all.
         let get_only = "HTTP/1.1 200 OK\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\n\r\n";

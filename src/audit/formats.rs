@@ -7,10 +7,10 @@ use std::io::{self, Write};
 use super::AuditReport;
 use super::thumbnail::Pictures;
 use super::{render, report};
-use crate::model::choice::format_setting;
-use crate::model::setting::Setting;
+use input::choice::format_setting;
+use input::setting::Setting;
 
-crate::choices! {
+input::choices! {
     /// What `camscan audit` can write.
     pub enum AuditFormat {
         /// A table for people, grouped by severity, with each finding's fix and source.

@@ -7,7 +7,7 @@
 use super::rules::finding;
 use super::{Context, Finding, FindingId, Severity};
 use crate::knowledge::advisories::{Advisory, Affected, InRange};
-use crate::model::Device;
+use model::Device;
 
 /// `firmware-advisory`: every advisory of the device's maker with a model pattern that names the
 /// device's model and a firmware range its firmware falls in: critical when CISA lists it as
@@ -190,7 +190,7 @@ pub fn default_credential(d: &Device, ctx: &Context) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::DefaultLogin;
+    use model::DefaultLogin;
 
     fn camera(vendor: &str, model: &str, firmware: Option<&str>) -> Device {
         let mut d = Device::new("198.18.0.30".parse().unwrap());

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Device, Report};
+use model::{Device, Report};
 
 pub mod formats;
 pub mod known;
@@ -71,7 +71,7 @@ impl Severity {
     ];
 }
 
-impl crate::model::choice::Choice for Severity {
+impl input::choice::Choice for Severity {
     fn choices() -> &'static [Self] {
         &Severity::ASCENDING
     }

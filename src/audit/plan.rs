@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use super::DeviceRef;
-use crate::model::Device;
+use model::Device;
 
 /// The columns a plan may have.
 pub const COLUMNS: [&str; 6] = ["name", "address", "mac", "resolution", "fps", "codec"];
@@ -389,7 +389,7 @@ fn differences(p: &Planned, d: &Device) -> Vec<Difference> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Protocol, Stream, VideoInfo};
+    use model::{Protocol, Stream, VideoInfo};
 
     fn camera(ip: &str, mac: &str, size: (u32, u32), fps: f64, codec: &str) -> Device {
         let mut d = Device::new(ip.parse().unwrap());

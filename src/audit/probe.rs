@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::model::{DefaultLogin, Report, SnmpInfo, StreamStatus};
+use model::{DefaultLogin, Report, SnmpInfo, StreamStatus};
 
 /// The communities asked: Net-SNMP's and most makers' factory defaults (CISA TA17-156A).
 pub const COMMUNITIES: [&str; 2] = ["public", "private"];
@@ -57,7 +57,7 @@ pub async fn snmp(report: &mut Report, wait: Duration) {
             // Camera`): the identity says it too.
             if d.model.is_none()
                 && let (Some(vendor), Some(text)) = (d.vendor.as_deref(), sys_descr.as_deref())
-                && let Some(model) = crate::model::model_named_in(vendor, text)
+                && let Some(model) = model::model_named_in(vendor, text)
             {
                 d.evidence
                     .push(format!("SNMP sysDescr names the model {model}"));
@@ -74,8 +74,8 @@ pub async fn snmp(report: &mut Report, wait: Duration) {
 /// Ask every TLS port (a service with `tls`, or a port where camscan tries TLS first) whether it
 /// agrees to TLS 1.1 or older; a port that does gets `tls_legacy`.
 pub async fn tls_legacy(report: &mut Report, connect_timeout: Duration, timeout: Duration) {
-    use crate::proto::tls_hello::{HelloAnswer, TLS11, version_name};
     use futures::StreamExt;
+    use proto::tls_hello::{HelloAnswer, TLS11, version_name};
     let ports: Vec<(usize, usize, std::net::SocketAddr)> = report
         .devices
         .iter()
@@ -83,7 +83,7 @@ pub async fn tls_legacy(report: &mut Report, connect_timeout: Duration, timeout:
         .flat_map(|(i, d)| {
             d.services.iter().enumerate().filter_map(move |(j, s)| {
                 let tls = s.tls.is_some() || crate::detect::TLS_PORTS.contains(&s.port);
-                (tls && s.transport == crate::model::Transport::Tcp)
+                (tls && s.transport == model::Transport::Tcp)
                     .then(|| (i, j, std::net::SocketAddr::new(d.ip, s.port)))
             })
         })
@@ -162,11 +162,11 @@ fn makers_of(all: &[crate::knowledge::DefaultCredential], user: &str, password: 
 /// per device), none is sent once the budget is spent or the device locked us out, and none with
 /// `--no-auth` (in `settings`, with the scan's deadlines). A credential of the scan's own list that is a factory default and opened a stream
 /// is recognised without sending anything. Each default that opens a stream is recorded on the
-/// device ([`crate::model::DefaultLogin`]: the user, never the password).
+/// device ([`model::DefaultLogin`]: the user, never the password).
 pub async fn default_credentials(
     report: &mut Report,
     auth: &crate::analyze::context::AuthSettings,
-    settings: &crate::model::setting::Settings,
+    settings: &input::setting::Settings,
 ) {
     use futures::StreamExt;
     let all = &crate::knowledge::get().default_credentials;
@@ -213,7 +213,7 @@ pub async fn default_credentials(
 fn login(
     all: &[crate::knowledge::DefaultCredential],
     def: &crate::knowledge::DefaultCredential,
-    s: &crate::model::Stream,
+    s: &model::Stream,
     given: bool,
 ) -> DefaultLogin {
     DefaultLogin {
@@ -235,7 +235,7 @@ fn login(
 /// One device's RTSP streams that asked for credentials, each DESCRIBEd with `tries` through
 /// the scan's login path; the host's budget session serialises them.
 async fn try_device(
-    d: &crate::model::Device,
+    d: &model::Device,
     tries: &[&crate::knowledge::DefaultCredential],
     all: &[crate::knowledge::DefaultCredential],
     auth: &crate::analyze::context::AuthSettings,
@@ -243,11 +243,11 @@ async fn try_device(
     timeout: Duration,
 ) -> Vec<DefaultLogin> {
     use crate::analyze::context::{AuthSettings, ScanContext};
-    let locked: Vec<&crate::model::Stream> = d
+    let locked: Vec<&model::Stream> = d
         .streams
         .iter()
         .filter(|s| {
-            s.protocol == crate::model::Protocol::Rtsp
+            s.protocol == model::Protocol::Rtsp
                 && matches!(
                     s.status,
                     StreamStatus::AuthRequired | StreamStatus::AuthFailed
@@ -315,7 +315,7 @@ mod tests {
     async fn a_default_among_the_scans_own_credentials_is_recognised_without_sending() {
         use crate::analyze::budget::AuthBudget;
         use crate::analyze::context::AuthSettings;
-        use crate::model::{Device, Protocol, Stream};
+        use model::{Device, Protocol, Stream};
         let mut d = Device::new("198.18.0.40".parse().unwrap());
         let mut s = Stream::new("rtsp://198.18.0.40:554/live".into(), Protocol::Rtsp, 554);
         s.status = StreamStatus::Ok;
@@ -341,7 +341,7 @@ mod tests {
             budget: std::sync::Arc::new(AuthBudget::new(3)),
         };
         let t = Duration::from_millis(100);
-        let mut settings = crate::model::setting::Settings::default();
+        let mut settings = input::setting::Settings::default();
         settings.set(&crate::net::CONNECT_TIMEOUT, t);
         settings.set(&crate::net::TIMEOUT, t);
         settings.set(&crate::analyze::context::NO_AUTH, true);

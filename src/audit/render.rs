@@ -30,8 +30,8 @@ fn fitted(
 
 fn device_cell(d: &DeviceRef) -> String {
     let mut s = d.address.to_string();
-    let who = crate::model::maker_and_model(d.vendor.as_deref(), d.model.as_deref())
-        .or_else(|| d.name.clone());
+    let who =
+        model::maker_and_model(d.vendor.as_deref(), d.model.as_deref()).or_else(|| d.name.clone());
     if let Some(w) = who {
         s.push_str(&format!(" ({})", terminal(&w)));
     }
@@ -264,7 +264,7 @@ fn commissioning_table(
             Text::whole(u.mac.as_deref().map(terminal).unwrap_or_default()),
             Text::words("unexpected"),
             Text::words(
-                crate::model::maker_and_model(u.vendor.as_deref(), u.model.as_deref())
+                model::maker_and_model(u.vendor.as_deref(), u.model.as_deref())
                     .map(|w| format!("not in the plan: {}", terminal(&w)))
                     .unwrap_or_else(|| "not in the plan".into()),
             ),
@@ -378,7 +378,7 @@ pub fn csv(r: &AuditReport, delimiter: u8, out: &mut dyn Write) -> io::Result<()
 mod tests {
     use super::*;
     use crate::audit::Context;
-    use crate::model::{Device, Report};
+    use model::{Device, Report};
 
     fn audit(devices: Vec<Device>) -> AuditReport {
         let report = Report {

@@ -17,8 +17,8 @@ use base64::Engine as _;
 use super::plan::{Commissioning, PlanResult, PlanState};
 use super::thumbnail::{Pictures, Thumbnail};
 use super::{AuditReport, Finding, Severity, is_camera};
-use crate::model::{Device, Stream, StreamStatus};
 use crate::sanitize::html as escape;
+use model::{Device, Stream, StreamStatus};
 
 /// The page's look, screen and print.
 const STYLE: &str = r#"
@@ -299,7 +299,7 @@ fn commissioning(h: &mut String, c: &Commissioning) {
         );
     }
     for u in &c.unexpected {
-        let who = crate::model::maker_and_model(u.vendor.as_deref(), u.model.as_deref())
+        let who = model::maker_and_model(u.vendor.as_deref(), u.model.as_deref())
             .map(|w| format!("not in the plan: {}", escape(&w)))
             .unwrap_or_else(|| "not in the plan".into());
         let _ = writeln!(
@@ -328,11 +328,10 @@ fn findings_overview(h: &mut String, r: &AuditReport) {
          <th>Where</th></tr></thead><tbody>\n",
     );
     for f in &r.findings {
-        let who =
-            crate::model::maker_and_model(f.device.vendor.as_deref(), f.device.model.as_deref())
-                .or_else(|| f.device.name.clone())
-                .map(|w| format!(" ({})", escape(&w)))
-                .unwrap_or_default();
+        let who = model::maker_and_model(f.device.vendor.as_deref(), f.device.model.as_deref())
+            .or_else(|| f.device.name.clone())
+            .map(|w| format!(" ({})", escape(&w)))
+            .unwrap_or_default();
         let _ = writeln!(
             h,
             "<tr><td><span class=\"badge {sev}\">{sev}</span></td><td>{}<br><span class=\"mono\">{}</span></td>\
@@ -416,7 +415,7 @@ fn device_picture(h: &mut String, d: &Device, p: Result<Option<&Result<Thumbnail
 
 /// The title and facts list of a device's card: addresses, maker, model, ports, its plan.
 fn device_facts(h: &mut String, r: &AuditReport, d: &Device) {
-    let title = crate::model::maker_and_model(d.vendor.as_deref(), d.model.as_deref())
+    let title = model::maker_and_model(d.vendor.as_deref(), d.model.as_deref())
         .or_else(|| d.name.clone())
         .or_else(|| d.hostname.clone())
         .unwrap_or_else(|| d.ip.to_string());
@@ -624,7 +623,7 @@ fn stream_state(d: &Device, s: &Stream) -> String {
 mod tests {
     use super::*;
     use crate::audit::{Context, thumbnail::How};
-    use crate::model::{Protocol, Report, VideoInfo};
+    use model::{Protocol, Report, VideoInfo};
 
     fn report(devices: Vec<Device>) -> AuditReport {
         let report = Report {

@@ -14,7 +14,7 @@
 //!   by a complete audit that tried the makers' defaults (`--check-defaults`).
 
 use super::FindingId;
-use crate::model::{Device, DiscoveryMethod};
+use model::{Device, DiscoveryMethod};
 
 /// What an audit looked at, for [`may_resolve`].
 #[derive(Debug, Clone, Default)]
@@ -89,8 +89,8 @@ mod tests {
         assert!(!may_resolve(stream, Some(80), &d, &from_db));
         assert!(may_resolve(FindingId::ClockSkew, None, &d, &from_db));
         let mut timed_out = device(&[554]);
-        timed_out.errors.push(crate::model::Failure {
-            stage: crate::model::Stage::Analyze,
+        timed_out.errors.push(model::Failure {
+            stage: model::Stage::Analyze,
             port: Some(554),
             message: "DESCRIBE: no answer within 5 s".into(),
         });

@@ -1,11 +1,11 @@
-//! `camscan audit`'s own settings, declared once ([`crate::model::setting::Setting`]) and listed
+//! `camscan audit`'s own settings, declared once ([`input::setting::Setting`]) and listed
 //! in [`SETTINGS`], which the entrance makes audit's flags from (`cli::setting_args`); the
 //! scan's are the scan's. None is a config-file key. `-f` is declared beside the formats
 //! ([`super::formats::FORMAT`]).
 
 use std::path::PathBuf;
 
-use crate::model::setting::{Declared, Repeat, SWITCH, Setting, path, switch};
+use input::setting::{Declared, Repeat, SWITCH, Setting, path, switch};
 
 /// Every setting of `camscan audit` but the scan's and `--width`, in `--help`'s order.
 pub static SETTINGS: &[&dyn Declared] = &[
@@ -29,8 +29,8 @@ pub static FAIL_ON: Setting<Option<super::Severity>> = Setting {
     value_name: "SEVERITY",
     help: "Exit 4 when a finding at or above this severity exists (for CI)",
     default: None,
-    choices: Some(crate::model::choice::named::<super::Severity>),
-    parse: crate::model::choice::some::<super::Severity>,
+    choices: Some(input::choice::named::<super::Severity>),
+    parse: input::choice::some::<super::Severity>,
 };
 
 /// `--from-db`: the inventory judged, nothing sent.
@@ -119,6 +119,6 @@ mod tests {
     #[test]
     fn every_audit_setting_is_spelled_from_its_key() {
         // `-f`'s variable is audit's own (`CAMSCAN_FORMAT` is the scan report's).
-        crate::model::setting::assert_spelled_from_keys(SETTINGS, &["CAMSCAN_AUDIT_FORMAT"]);
+        input::setting::assert_spelled_from_keys(SETTINGS, &["CAMSCAN_AUDIT_FORMAT"]);
     }
 }

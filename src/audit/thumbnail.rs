@@ -29,9 +29,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::analyze::ffconcat;
 use crate::analyze::rtsp::keyframe::{self as rtsp_keyframe, KeyframeError};
-use crate::model::{Credential, Device, Protocol, Stream};
 use crate::net::{http, snapshot};
-use crate::proto::mjpeg;
+use model::{Credential, Device, Protocol, Stream};
+use proto::mjpeg;
 
 /// All tries for one camera, first byte to last picture. 12 s: a video keyframe comes within one
 /// GOP (cameras send one every 1-4 s) after the session is set up.
@@ -287,7 +287,7 @@ async fn mjpeg_frame(d: &Device, s: &Stream, creds: &[Credential]) -> Result<Vec
         .await
         .map_err(|e| e.to_string())?;
     if got.head.status == 401 {
-        let Some((user, password)) = crate::store::working_credential(s, d.ip, creds) else {
+        let Some((user, password)) = store::working_credential(s, d.ip, creds) else {
             return Err("it asks for credentials and none opened it in the scan".into());
         };
         let challenges: Vec<&str> = got.head.headers_named("www-authenticate").collect();
@@ -340,7 +340,7 @@ async fn keyframe(
 ) -> Result<Vec<u8>, String> {
     let (url, in_url) = crate::credentials::split_userinfo(&s.url);
     let cred = in_url.or_else(|| {
-        crate::store::working_credential(s, d.ip, creds).map(|(username, password)| Credential {
+        store::working_credential(s, d.ip, creds).map(|(username, password)| Credential {
             username,
             password,
             scope: None,
@@ -497,8 +497,8 @@ fn redact(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::StreamStatus;
-    use crate::model::{OnvifInfo, OnvifProfile, VideoInfo};
+    use model::StreamStatus;
+    use model::{OnvifInfo, OnvifProfile, VideoInfo};
 
     fn stream(url: &str, protocol: Protocol, verified: bool, size: Option<(u32, u32)>) -> Stream {
         let mut s = Stream::new(url.into(), protocol, 554);

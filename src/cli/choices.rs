@@ -5,7 +5,7 @@
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
-use crate::model::choice::Choice;
+use input::choice::Choice;
 
 /// `impl ValueEnum` for each type, read from its [`Choice`].
 macro_rules! from_choice {

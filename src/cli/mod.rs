@@ -8,9 +8,9 @@
 
 use clap::{Parser, Subcommand};
 
-pub use crate::model::environment::ColorChoice;
+pub use input::environment::ColorChoice;
 
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 mod choices;
 pub mod file;
@@ -38,7 +38,7 @@ pub struct Cli<C: Subcommand> {
     pub command: C,
     /// The process environment, taken once with the arguments ([`Cli::from_process`]).
     #[arg(skip)]
-    pub env: crate::model::environment::Environment,
+    pub env: input::environment::Environment,
 }
 
 impl<C: Subcommand + std::fmt::Debug> Cli<C> {
@@ -47,7 +47,7 @@ impl<C: Subcommand + std::fmt::Debug> Cli<C> {
     /// them and exits 2.
     pub fn from_process() -> Cli<C> {
         let mut cli = <Cli<C> as Parser>::parse();
-        cli.env = crate::model::environment::Environment::from_vars(std::env::vars_os());
+        cli.env = input::environment::Environment::from_vars(std::env::vars_os());
         cli
     }
 
@@ -60,7 +60,7 @@ impl<C: Subcommand + std::fmt::Debug> Cli<C> {
     }
 
     /// The global options, as given (clap checked each: a value refused never gets here).
-    fn globals(&self) -> crate::model::setting::Settings {
+    fn globals(&self) -> input::setting::Settings {
         self.global.values().unwrap_or_default()
     }
 
@@ -89,31 +89,31 @@ impl<C: Subcommand + std::fmt::Debug> Cli<C> {
 pub struct Global;
 
 impl SettingList for Global {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = GLOBAL;
+    const LIST: &'static [&'static dyn input::setting::Declared] = GLOBAL;
     const GLOBAL: bool = true;
 }
 
 /// The global options, in `--help`'s order.
-pub static GLOBAL: &[&dyn crate::model::setting::Declared] = &[&VERBOSE, &LOG, &QUIET, &COLOR];
+pub static GLOBAL: &[&dyn input::setting::Declared] = &[&VERBOSE, &LOG, &QUIET, &COLOR];
 
 /// `-v`: more detail in what is printed, once per `v`.
-pub static VERBOSE: crate::model::setting::Setting<u8> = crate::model::setting::Setting {
+pub static VERBOSE: input::setting::Setting<u8> = input::setting::Setting {
     key: "verbose",
     flag: "--verbose",
     short: Some('v'),
     repeat: Repeat::Once,
     env: "CAMSCAN_VERBOSE",
-    value_name: crate::model::setting::COUNT,
+    value_name: input::setting::COUNT,
     help: "More detail in what is printed: the scan's table with one row per stream and every \
            fact (codec, server, login, what the PLAY check measured, every error). Logs are \
            --log's",
     default: 0,
     choices: None,
-    parse: |t| crate::model::setting::count(t, 0),
+    parse: |t| input::setting::count(t, 0),
 };
 
 /// `--log`: what is logged on stderr (`cmds::logging`).
-pub static LOG: crate::model::setting::Setting<Option<String>> = crate::model::setting::Setting {
+pub static LOG: input::setting::Setting<Option<String>> = input::setting::Setting {
     key: "log",
     flag: "--log",
     short: None,
@@ -124,39 +124,38 @@ pub static LOG: crate::model::setting::Setting<Option<String>> = crate::model::s
            (`camscan=debug,retina=warn`) [default: warn; RUST_LOG is read too]",
     default: None,
     choices: None,
-    parse: crate::model::setting::text,
+    parse: input::setting::text,
 };
 
 /// `-q`: only errors on stderr.
-pub static QUIET: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static QUIET: input::setting::Setting<bool> = input::setting::Setting {
     key: "quiet",
     flag: "--quiet",
     short: Some('q'),
     repeat: Repeat::Once,
     env: "CAMSCAN_QUIET",
-    value_name: crate::model::setting::SWITCH,
+    value_name: input::setting::SWITCH,
     help: "Only errors on stderr: no plan, progress, summary or warnings (logs only as --log \
            asks)",
     default: false,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
 /// `--color`: when to use colours (the config file's `color:` is the scan's, below the flag).
-pub static COLOR: crate::model::setting::Setting<Option<ColorChoice>> =
-    crate::model::setting::Setting {
-        key: "color",
-        flag: "--color",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_COLOR",
-        value_name: "COLOR",
-        help: "When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb \
+pub static COLOR: input::setting::Setting<Option<ColorChoice>> = input::setting::Setting {
+    key: "color",
+    flag: "--color",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_COLOR",
+    value_name: "COLOR",
+    help: "When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb \
                turn auto off]",
-        default: None,
-        choices: Some(crate::model::choice::named::<ColorChoice>),
-        parse: crate::model::choice::some::<ColorChoice>,
-    };
+    default: None,
+    choices: Some(input::choice::named::<ColorChoice>),
+    parse: input::choice::some::<ColorChoice>,
+};
 
 #[cfg(test)]
 mod tests {

@@ -2,14 +2,14 @@
 //! `--color` and the process environment, taken once at the door ([`Process`]); and the one error
 //! a refused value is reported with ([`invalid`]).
 
-use crate::model::environment::ColorChoice;
+use input::environment::ColorChoice;
 
 /// What every command's settings read beside its own arguments and the config file: the global
 /// `--color` and the process environment, both taken at the entrance (`Cli::process`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Process {
     pub color: Option<ColorChoice>,
-    pub env: crate::model::environment::Environment,
+    pub env: input::environment::Environment,
 }
 
 /// The error every setting reports a bad value with.

@@ -1,4 +1,4 @@
-//! The declared settings ([`crate::model::setting`]) as clap arguments: each setting of a list
+//! The declared settings ([`input::setting`]) as clap arguments: each setting of a list
 //! becomes a flag with its `CAMSCAN_*` variable, value name and help line, and what was given
 //! comes back as text by key, read by the setting's own parser when the settings are resolved,
 //! as the config file's values are (one parser, one error for both: exit 2, one line naming
@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
-use crate::model::setting::{Declared, Repeat, Settings};
+use input::setting::{Declared, Repeat, Settings};
 
 /// A list of declared settings a command takes as flags: a marker type per list (`Scan`:
 /// [`crate::scan::settings::SCAN`]).
@@ -152,7 +152,7 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
                 arg = arg.value_delimiter(',');
             }
         }
-        cmd.arg(if d.value_name() == crate::model::setting::COUNT {
+        cmd.arg(if d.value_name() == input::setting::COUNT {
             arg.action(ArgAction::Count)
         } else if is_switch(d) || turned_off(d) {
             // A switch's variable is read as clap reads one (`false`, `0`, `no`, `off`, empty:
@@ -173,12 +173,12 @@ pub fn expand_help(line: &str) -> String {
 }
 
 pub(super) fn is_switch(d: &dyn Declared) -> bool {
-    d.value_name() == crate::model::setting::SWITCH
+    d.value_name() == input::setting::SWITCH
 }
 
 /// A switch whose flag turns it off (`--no-verify`).
 pub(super) fn turned_off(d: &dyn Declared) -> bool {
-    d.value_name() == crate::model::setting::SWITCH_OFF
+    d.value_name() == input::setting::SWITCH_OFF
 }
 
 /// What `m` was given of the settings of `list`.
@@ -191,7 +191,7 @@ fn given(m: &ArgMatches, list: &[&'static dyn Declared], into: &mut BTreeMap<Str
                 let value = if turned_off(*d) { "false" } else { "true" };
                 into.insert(d.key().to_string(), value.into());
             }
-        } else if d.value_name() == crate::model::setting::COUNT {
+        } else if d.value_name() == input::setting::COUNT {
             if let Ok(Some(n)) = m.try_get_one::<u8>(d.key())
                 && *n > 0
             {
@@ -298,19 +298,20 @@ mod tests {
         assert_eq!(args.find.settings.0, Default::default(), "none given");
     }
 
-    /// Every list the adapter serves is its command's flags, each read back as given (a
-    /// repeated flag's values joined as its declaration says), and a setting with no variable
-    /// has none.
-    #[test]
-    fn every_list_is_its_commands_flags() {
-        use clap::CommandFactory;
-
-        use crate::model::setting::Declared;
-        let lists: [(&[&str], &[&'static dyn Declared]); 30] = [
+    /// Every list of settings the adapter serves, with a command line of a command that takes it.
+    #[allow(clippy::type_complexity)]
+    fn served_lists() -> [(
+        &'static [&'static str],
+        &'static [&'static dyn input::setting::Declared],
+    ); 30] {
+        static MAN: &[&dyn input::setting::Declared] = &[&crate::cmds::man::MAN_DIR];
+        static NOTIFY: &[&dyn input::setting::Declared] = &[&crate::notify::NOTIFY];
+        static CONFIG: &[&dyn input::setting::Declared] = &[&crate::cli::CONFIG];
+        [
             (&["scan"], crate::cmds::scan::FIND),
             (&["watch"], crate::cmds::scan::FIND),
             (&["convert", "r.json"], crate::scan::output::SETTINGS),
-            (&["man"], &[&crate::cmds::man::MAN_DIR]),
+            (&["man"], MAN),
             (&["devices"], crate::export::inventory::ROWS),
             (&["history"], crate::export::inventory::ROWS),
             (&["scans"], crate::export::inventory::ROWS),
@@ -328,28 +329,32 @@ mod tests {
             (&["signatures"], crate::knowledge::listing::LISTING),
             (&["watch"], crate::watch::settings::SETTINGS),
             (&["watch"], crate::notify::SETTINGS),
-            (&["doctor"], &[&crate::notify::NOTIFY]),
+            (&["doctor"], NOTIFY),
             (&["audit"], crate::audit::settings::SETTINGS),
-            (&["devices"], crate::store::settings::INVENTORY),
-            (&["scan"], crate::store::settings::INVENTORY),
-            (&["devices"], crate::store::settings::DEVICES),
-            (&["history"], crate::store::settings::HISTORY),
-            (&["scans"], crate::model::table::WIDTH_LIST),
-            (
-                &["hub", "remove-site", "lab"],
-                crate::store::site_admin::HUB_DB,
-            ),
-            (
-                &["hub", "add-site", "lab"],
-                crate::store::site_admin::ADD_SITE,
-            ),
+            (&["devices"], store::settings::INVENTORY),
+            (&["scan"], store::settings::INVENTORY),
+            (&["devices"], store::settings::DEVICES),
+            (&["history"], store::settings::HISTORY),
+            (&["scans"], crate::table_writer::WIDTH_LIST),
+            (&["hub", "remove-site", "lab"], store::site_admin::HUB_DB),
+            (&["hub", "add-site", "lab"], store::site_admin::ADD_SITE),
             (
                 &["hub", "rotate-site", "lab"],
-                crate::store::site_admin::ROTATE_SITE,
+                store::site_admin::ROTATE_SITE,
             ),
-            (&["prune"], crate::store::settings::PRUNE),
-            (&["devices"], &[&crate::cli::CONFIG]),
-        ];
+            (&["prune"], store::settings::PRUNE),
+            (&["devices"], CONFIG),
+        ]
+    }
+
+    /// Every list the adapter serves is its command's flags, each read back as given (a
+    /// repeated flag's values joined as its declaration says), and a setting with no variable
+    /// has none.
+    #[test]
+    fn every_list_is_its_commands_flags() {
+        use clap::CommandFactory;
+
+        let lists = served_lists();
         // A required flag, given beside the one under test (`hub add-site --role` needs
         // `--password-file`).
         let required = [("add-site", "--password-file")];
@@ -411,6 +416,27 @@ mod tests {
                 assert_eq!(env.unwrap_or_default(), d.env(), "{}", d.flag());
             }
         }
+    }
+
+    /// A setting is declared once: two lists that take the same key with the same variable
+    /// take the same declaration (a command that words it its own way says so in its list's
+    /// `HELP`).
+    #[test]
+    fn a_setting_is_declared_once() {
+        let mut seen: std::collections::HashMap<(&str, &str), *const ()> = Default::default();
+        let mut twice = std::collections::BTreeSet::new();
+        for (_, list) in served_lists() {
+            for d in list {
+                if d.env().is_empty() {
+                    continue;
+                }
+                let at = *d as *const dyn input::setting::Declared as *const ();
+                if !std::ptr::eq(*seen.entry((d.key(), d.env())).or_insert(at), at) {
+                    twice.insert(d.key());
+                }
+            }
+        }
+        assert!(twice.is_empty(), "declared more than once: {twice:?}");
     }
 
     /// A list's required setting is required by clap (`hub rotate-site --password-file`,

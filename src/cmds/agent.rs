@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::fleet::{Executor, Ran, RunScan};
 use crate::record::round::{Beside, Task, Turn};
 use crate::scan::rules::ScanRules;
-use crate::store::HubConfig;
+use store::HubConfig;
 
 /// The agent's task: this site's inventory pushed to `hub`, the scans it queues for the site
 /// held to `rules` and run in the host's turn.

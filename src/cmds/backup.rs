@@ -1,10 +1,10 @@
-//! `camscan backup FILE`: the inventory copied while it is in use ([`crate::store::Store::backup`]:
+//! `camscan backup FILE`: the inventory copied while it is in use ([`store::Store::backup`]:
 //! SQLite's own `VACUUM INTO` through the one connection this command holds).
 
 use crate::error::exit;
-use crate::model::environment::Environment;
 use crate::record::CommandError;
 use clap::Args;
+use input::environment::Environment;
 
 use super::query::open;
 use super::write_stdout;

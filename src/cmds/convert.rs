@@ -9,10 +9,10 @@ use clap::Args;
 
 use super::Cli;
 use crate::error::Error;
-use crate::model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
 use crate::scan::output;
+use model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
 
 /// The most of a report read (a /16 of cameras is a few hundred MiB of JSON at most).
 const MOST: u64 = 1 << 30;
@@ -121,7 +121,7 @@ mod tests {
     /// version's.
     #[test]
     fn a_version_1_report_reads_its_unplayed_ok_streams_as_unverified() {
-        use crate::model::StreamStatus;
+        use model::StreamStatus;
         let report = crate::export::fixtures::report();
         let mut v1 = serde_json::to_value(&report).unwrap();
         v1["schema_version"] = 1.into();

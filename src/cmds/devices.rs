@@ -1,19 +1,18 @@
 //! `camscan devices`: the devices the inventory knows, filtered by state, age, vendor or cameras only.
 
-use crate::model::environment::Environment;
 use crate::record::CommandError;
-use crate::store::DeviceQuery;
 use clap::Args;
+use input::environment::Environment;
+use store::DeviceQuery;
 
 use super::query::{open, since, some};
 use super::write_stdout;
 
-/// `camscan devices`' filters ([`crate::store::settings::DEVICES`]).
+/// `camscan devices`' filters ([`store::settings::DEVICES`]).
 pub struct DevicesFilters;
 
 impl crate::cli::SettingList for DevicesFilters {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::store::settings::DEVICES;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::settings::DEVICES;
 }
 
 #[derive(Debug, Args, Default)]
@@ -33,7 +32,7 @@ pub struct DevicesArgs {
 pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandError> {
     // Every value read before anything is opened.
     let width = super::stdout_width(args.table.width()?, env);
-    use crate::store::settings as set;
+    use store::settings as set;
     let filters = args.filters.values()?;
     let format = args
         .format

@@ -1,8 +1,8 @@
 //! `camscan diff [A] [B]`: what changed between two recorded scans (the last two by default).
 
-use crate::model::environment::Environment;
 use crate::record::CommandError;
 use clap::Args;
+use input::environment::Environment;
 
 use super::query::open;
 use super::write_stdout;

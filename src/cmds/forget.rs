@@ -3,10 +3,10 @@
 //! them).
 
 use crate::error::exit;
-use crate::model::environment::Environment;
 use crate::record::CommandError;
-use crate::store::PushedAs;
 use clap::Args;
+use input::environment::Environment;
+use store::PushedAs;
 
 use super::query::{open, unknown_device};
 use super::write_stdout;

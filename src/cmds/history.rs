@@ -1,20 +1,19 @@
 //! `camscan history [DEVICE]`: the inventory's events, newest first.
 
 use crate::error::exit;
-use crate::model::environment::Environment;
 use crate::record::CommandError;
-use crate::store::{DeviceQuery, EventQuery};
 use clap::Args;
+use input::environment::Environment;
+use store::{DeviceQuery, EventQuery};
 
 use super::query::{open, since, some, unknown_device};
 use super::write_stdout;
 
-/// `camscan history`'s filter ([`crate::store::settings::HISTORY`]).
+/// `camscan history`'s filter ([`store::settings::HISTORY`]).
 pub struct HistoryFilters;
 
 impl crate::cli::SettingList for HistoryFilters {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::store::settings::HISTORY;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::settings::HISTORY;
 }
 
 #[derive(Debug, Args, Default)]
@@ -53,7 +52,7 @@ pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandEr
         since: args
             .filters
             .values()?
-            .get(&crate::store::settings::HISTORY_SINCE)
+            .get(&store::settings::HISTORY_SINCE)
             .as_deref()
             .map(|s| since("since", s))
             .transpose()?,

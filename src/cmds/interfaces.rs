@@ -10,8 +10,7 @@ use crate::record::CommandError;
 pub struct Interfaces;
 
 impl crate::cli::SettingList for Interfaces {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::net::interfaces::LISTING;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::net::interfaces::LISTING;
 }
 
 #[derive(Debug, clap::Args, Default)]
@@ -28,7 +27,7 @@ pub struct InterfacesArgs {
 pub struct InterfacesFormats;
 
 impl crate::cli::SettingList for InterfacesFormats {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+    const LIST: &'static [&'static dyn input::setting::Declared] =
         crate::export::interfaces::FORMATS;
 }
 

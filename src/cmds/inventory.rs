@@ -9,20 +9,19 @@ use clap::Args;
 
 use crate::cli::file::FileValues;
 use crate::error::Error;
-use crate::model::environment::Environment;
 use crate::record::CommandError;
-use crate::store::{Inventory, InventoryAt};
+use input::environment::Environment;
+use store::{Inventory, InventoryAt};
 
-/// The inventory's settings ([`crate::store::settings::INVENTORY`]).
+/// The inventory's settings ([`store::settings::INVENTORY`]).
 pub struct InventorySettings;
 
 impl crate::cli::SettingList for InventorySettings {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::store::settings::INVENTORY;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::settings::INVENTORY;
 }
 
 /// Where the inventory is, how it is opened and which site: declared once
-/// ([`crate::store::settings`]), flattened by every command that reads or records it (`scan`,
+/// ([`store::settings`]), flattened by every command that reads or records it (`scan`,
 /// `watch`, `audit`, `serve`, `push`, `doctor` and the inventory commands).
 #[derive(Debug, Args, Default, Clone)]
 pub struct DbArgs {
@@ -45,7 +44,7 @@ pub struct GivenInventory {
 impl DbArgs {
     /// What was given of the inventory's settings; a value its parser refuses is the error.
     pub fn given(&self) -> Result<GivenInventory, crate::error::Error> {
-        use crate::store::settings::{CREDENTIAL_KEY, DB, DB_PASSWORD_FILE, SITE};
+        use store::settings::{CREDENTIAL_KEY, DB, DB_PASSWORD_FILE, SITE};
         let v = self.settings.values()?;
         Ok(GivenInventory {
             db: v.get(&DB),
@@ -65,20 +64,18 @@ impl DbArgs {
 pub struct Rows;
 
 impl crate::cli::SettingList for Rows {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::export::inventory::ROWS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::inventory::ROWS;
 }
 
 /// `-f` of `show` and `diff` ([`crate::export::inventory::DOC`]).
 pub struct Doc;
 
 impl crate::cli::SettingList for Doc {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::export::inventory::DOC;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::inventory::DOC;
 }
 
 /// The inventory `db` names, with its secrets in their default places in `env` (a PostgreSQL
-/// inventory's key in the configuration directory, [`crate::store::cred_key::in_config_dir`]).
+/// inventory's key in the configuration directory, [`store::cred_key::in_config_dir`]).
 pub fn inventory(
     db: PathBuf,
     password_file: Option<PathBuf>,
@@ -88,7 +85,7 @@ pub fn inventory(
     let mut inventory = Inventory::at(db);
     inventory.password_file = password_file;
     inventory.credential_key = credential_key.or_else(|| match inventory.at {
-        InventoryAt::Postgres(_) => crate::store::cred_key::in_config_dir(env),
+        InventoryAt::Postgres(_) => store::cred_key::in_config_dir(env),
         InventoryAt::File(_) => None,
     });
     inventory.env = env.clone();
@@ -108,7 +105,7 @@ pub fn find(
     };
     let key = match key {
         Some(key) => Some(key.clone()),
-        None => file.get(&crate::store::settings::CREDENTIAL_KEY)?,
+        None => file.get(&store::settings::CREDENTIAL_KEY)?,
     };
     Ok(Some(inventory(db, password_file.cloned(), key, env)))
 }
@@ -129,7 +126,7 @@ pub fn resolve(
 }
 
 /// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
-/// default location ([`crate::store::default_db_path`]; `None` without a home directory).
+/// default location ([`store::default_db_path`]; `None` without a home directory).
 pub fn db_path(
     flag: Option<&Path>,
     file: &FileValues,
@@ -138,7 +135,7 @@ pub fn db_path(
     Ok(match flag {
         Some(flag) => Some(flag.to_path_buf()),
         None => file
-            .get(&crate::store::settings::DB)?
-            .or_else(|| crate::store::default_db_path(env)),
+            .get(&store::settings::DB)?
+            .or_else(|| store::default_db_path(env)),
     })
 }

@@ -78,7 +78,7 @@ impl std::io::Write for Stderr {
 }
 
 /// Whether logs are in colour: `--color`, else whether stderr is a terminal.
-fn log_color(choice: Option<ColorChoice>, env: &crate::model::environment::Environment) -> bool {
+fn log_color(choice: Option<ColorChoice>, env: &input::environment::Environment) -> bool {
     choice
         .unwrap_or_default()
         .in_env(env)

@@ -25,24 +25,23 @@ pub struct ManArgs {
 pub struct Man;
 
 impl crate::cli::SettingList for Man {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[&MAN_DIR];
+    const LIST: &'static [&'static dyn input::setting::Declared] = &[&MAN_DIR];
 }
 
 /// `man --dir`: the manual's pages written there, one file each.
-pub static MAN_DIR: crate::model::setting::Setting<Option<std::path::PathBuf>> =
-    crate::model::setting::Setting {
-        key: "dir",
-        flag: "--dir",
-        short: None,
-        repeat: crate::model::setting::Repeat::Once,
-        env: "",
-        value_name: "DIR",
-        help: "Write each page as its own file in DIR (`camscan.1`, `camscan-scan.1`, ...), the \
+pub static MAN_DIR: input::setting::Setting<Option<std::path::PathBuf>> = input::setting::Setting {
+    key: "dir",
+    flag: "--dir",
+    short: None,
+    repeat: input::setting::Repeat::Once,
+    env: "",
+    value_name: "DIR",
+    help: "Write each page as its own file in DIR (`camscan.1`, `camscan-scan.1`, ...), the \
                pages `camscan.1` refers to, instead of the whole manual on stdout",
-        default: None,
-        choices: None,
-        parse: crate::model::setting::path,
-    };
+    default: None,
+    choices: None,
+    parse: input::setting::path,
+};
 
 /// The manual's pages, each with its file name: `camscan.1`, then `camscan-COMMAND.1` for each
 /// command (the pages `camscan.1`'s SUBCOMMANDS refer to).

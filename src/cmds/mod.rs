@@ -7,7 +7,7 @@
 //!
 //! A room is a shell around the layers below it: it resolves its settings, installs the
 //! knowledge files, builds the runtime and calls the pipeline ([`crate::scan`]), the inventory
-//! ([`crate::record`], [`crate::store`]) or a long-running part ([`crate::watch`],
+//! ([`crate::record`], [`store`]) or a long-running part ([`crate::watch`],
 //! [`crate::serve`], [`crate::doctor`]). Those parts are siblings that name none of each other:
 //! what runs together is composed here (`serve`'s watcher and the fleet's agent beside `watch` or
 //! `serve`, in `serve/`, `watch/` and `agent.rs`). What rooms share has a room of its own:
@@ -142,9 +142,8 @@ pub enum Command {
 pub struct FileKeys;
 
 impl crate::cli::file::Keys for FileKeys {
-    const TOP: &'static [&'static [&'static dyn crate::model::setting::Declared]] = scan::FILE_TOP;
-    const WATCH: &'static [&'static [&'static dyn crate::model::setting::Declared]] =
-        watch::FILE_SECTION;
+    const TOP: &'static [&'static [&'static dyn input::setting::Declared]] = scan::FILE_TOP;
+    const WATCH: &'static [&'static [&'static dyn input::setting::Declared]] = watch::FILE_SECTION;
 }
 
 /// The config file `path` names (none: every key unset), read once with the commands' keys.
@@ -226,22 +225,21 @@ fn block_on<T>(runtime: tokio::runtime::Runtime, future: impl Future<Output = T>
 
 /// How wide a table on stdout may be: `--width` (0: no limit), else `$COLUMNS`, else the
 /// terminal's width, else 100 (a pipe, a file), as `camscan scan`'s table.
-fn stdout_width(given: Option<u16>, env: &crate::model::environment::Environment) -> Option<u16> {
+fn stdout_width(given: Option<u16>, env: &input::environment::Environment) -> Option<u16> {
     crate::scan::output::table_width(
         given.or(env.columns()),
         terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| w.0),
     )
 }
 
-/// [`crate::model::table::WIDTH`] alone.
+/// [`crate::table_writer::WIDTH`] alone.
 pub struct Width;
 
 impl crate::cli::SettingList for Width {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::model::table::WIDTH_LIST;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::table_writer::WIDTH_LIST;
 }
 
-/// `--width` ([`crate::model::table::WIDTH`]): flattened by every command that draws a table
+/// `--width` ([`crate::table_writer::WIDTH`]): flattened by every command that draws a table
 /// (`scan`, `audit`, `doctor`, `push` and the inventory's lists and documents).
 #[derive(Debug, clap::Args, Default, Clone)]
 pub struct TableWidth {
@@ -252,7 +250,7 @@ pub struct TableWidth {
 impl TableWidth {
     /// `--width`, given.
     pub fn width(&self) -> Result<Option<u16>, crate::error::Error> {
-        Ok(self.settings.values()?.get(&crate::model::table::WIDTH))
+        Ok(self.settings.values()?.get(&crate::table_writer::WIDTH))
     }
 }
 

@@ -2,20 +2,19 @@
 //! findings older than AGE.
 
 use crate::error::exit;
-use crate::model::environment::Environment;
-use crate::model::when::parse_age;
 use crate::record::CommandError;
 use clap::Args;
+use input::environment::Environment;
+use model::when::parse_age;
 
 use super::query::{invalid, open};
 use super::write_stdout;
 
-/// `camscan prune`'s age ([`crate::store::settings::PRUNE`]).
+/// `camscan prune`'s age ([`store::settings::PRUNE`]).
 pub struct Prune;
 
 impl crate::cli::SettingList for Prune {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::store::settings::PRUNE;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::settings::PRUNE;
     const REQUIRED: &'static [&'static str] = &["older_than"];
 }
 
@@ -38,7 +37,7 @@ pub(super) fn run(args: &PruneArgs, env: &Environment) -> Result<u8, CommandErro
     let older_than = args
         .settings
         .values()?
-        .get(&crate::store::settings::OLDER_THAN)
+        .get(&store::settings::OLDER_THAN)
         .ok_or_else(|| CommandError::Usage("--older-than is required".into()))?;
     let age =
         parse_age(&older_than).map_err(|reason| invalid("older_than", &older_than, reason))?;

@@ -6,10 +6,10 @@ use std::io::{self, Write};
 use super::inventory::DbArgs;
 use crate::cmds::config_file;
 use crate::error::{Error, exit};
-use crate::model::environment::Environment;
-use crate::model::when::parse_since;
 use crate::record::CommandError;
-use crate::store::Store;
+use input::environment::Environment;
+use model::when::parse_since;
+use store::Store;
 
 /// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the
 /// default location. A query never creates the file.

@@ -1,8 +1,8 @@
 //! `camscan scans`: the recorded scans.
 
-use crate::model::environment::Environment;
 use crate::record::CommandError;
 use clap::Args;
+use input::environment::Environment;
 
 use super::query::{open, some};
 use super::write_stdout;

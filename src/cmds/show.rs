@@ -1,9 +1,9 @@
 //! `camscan show DEVICE`: one device as the inventory knows it: identity, addresses, streams, credentials' scope.
 
 use crate::error::exit;
-use crate::model::environment::Environment;
 use crate::record::CommandError;
 use clap::Args;
+use input::environment::Environment;
 
 use super::query::{open, unknown_device};
 use super::write_stdout;

@@ -3,14 +3,14 @@
 
 use crate::error::{Error, exit};
 use crate::knowledge;
-use crate::model::environment::Environment;
 use crate::record::CommandError;
+use input::environment::Environment;
 
 /// `camscan signatures`' settings ([`crate::knowledge::listing::LISTING`]).
 pub struct Listing;
 
 impl crate::cli::SettingList for Listing {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+    const LIST: &'static [&'static dyn input::setting::Declared] =
         crate::knowledge::listing::LISTING;
 }
 

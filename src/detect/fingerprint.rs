@@ -22,8 +22,8 @@
 use crate::detect::head;
 use crate::knowledge::Knowledge;
 pub use crate::knowledge::{Kind, Match, Model, Signature, VendorId};
-use crate::proto::auth::parse_challenges;
-use crate::proto::response::ResponseHead;
+use proto::auth::parse_challenges;
+use proto::response::ResponseHead;
 
 /// Most characters [`title`] returns.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -614,7 +614,7 @@ pub fn classify_with(k: &'static Knowledge, observations: &[Observation]) -> Fin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::response::parse_head;
+    use proto::response::parse_head;
 
     /// One recorded answer: the request path and the raw response, split into head and body.
     struct Answer {

@@ -1,9 +1,9 @@
 //! Pure classification of RTSP and HTTP reply heads (they share header syntax): service facts from a
 //! reply (`Server`, `Public`), and the auth scheme and realm from its challenges.
 
-use crate::model::{AuthScheme, Protocol, Service, Transport};
-use crate::proto::auth::{Challenge, parse_challenges};
-use crate::proto::response::ResponseHead;
+use model::{AuthScheme, Protocol, Service, Transport};
+use proto::auth::{Challenge, parse_challenges};
+use proto::response::ResponseHead;
 
 /// Every challenge in every `WWW-Authenticate` header of a reply.
 pub fn challenges(head: &ResponseHead) -> Vec<Challenge> {
@@ -81,7 +81,7 @@ pub fn service(port: u16, protocol: Protocol, head: &ResponseHead) -> Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::response::parse_head;
+    use proto::response::parse_head;
 
     fn head(raw: &[u8]) -> ResponseHead {
         parse_head(raw).unwrap().unwrap().0

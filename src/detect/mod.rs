@@ -14,9 +14,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::NetError;
-use crate::model::setting::Repeat;
 use crate::net::rtsp::{Reply, RtspClient, http_get, url};
-use crate::proto::response::HeadProtocol;
+use input::setting::Repeat;
+use proto::response::HeadProtocol;
 
 /// What answered on a port.
 pub enum Detection {
@@ -30,11 +30,9 @@ pub enum Detection {
     /// An RTMP server: it completed the handshake.
     Rtmp,
     /// A STUN/TURN server: it answered a Binding request over TCP.
-    Stun {
-        response: crate::proto::stun::StunResponse,
-    },
+    Stun { response: proto::stun::StunResponse },
     /// A server that spoke first: Telnet, FTP or SSH (administration, not streams).
-    Greeting(crate::proto::greeting::Greeting),
+    Greeting(proto::greeting::Greeting),
 }
 
 /// Ports whose servers speak first, read before anything is sent: FTP 21, SSH 22, Telnet 23 (the
@@ -53,42 +51,41 @@ pub const DEFAULT_DETECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `--detect-timeout`: how long an open port has to answer detection's first probe. Read with
 /// [`detect_timeout`], which keeps it within `--timeout`.
-pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
-    crate::model::setting::Setting {
-        key: "detect_timeout",
-        flag: "--detect-timeout",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_DETECT_TIMEOUT",
-        value_name: "DURATION",
-        help: "How long an open port has to answer protocol detection's first probe; a silent \
+pub static DETECT_TIMEOUT: input::setting::Setting<Duration> = input::setting::Setting {
+    key: "detect_timeout",
+    flag: "--detect-timeout",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_DETECT_TIMEOUT",
+    value_name: "DURATION",
+    help: "How long an open port has to answer protocol detection's first probe; a silent \
                port (a tarpit) costs this, three times this (at most 10s) on RTSP's ports 554, \
                8554, 10554 and 5554 of a device that has shown it is alive (another port \
                answered, discovery named it, the inventory knows it). At most --timeout \
                [default: 2s]",
-        default: DEFAULT_DETECT_TIMEOUT,
-        choices: None,
-        parse: crate::model::setting::duration,
-    };
+    default: DEFAULT_DETECT_TIMEOUT,
+    choices: None,
+    parse: input::setting::duration,
+};
 
 /// `detect`: detect and analyse what speaks on each open port (`--no-detect`, `detect: false`:
 /// open ports only, as a plain connect scan finds them; discovery still runs).
-pub static DETECT: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static DETECT: input::setting::Setting<bool> = input::setting::Setting {
     key: "detect",
     flag: "--no-detect",
     short: None,
     repeat: Repeat::Once,
     env: "CAMSCAN_NO_DETECT",
-    value_name: crate::model::setting::SWITCH_OFF,
+    value_name: input::setting::SWITCH_OFF,
     help: "Only find open ports: no protocol detection or analysis (a plain connect scan; \
            discovery still runs)",
     default: true,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
 /// The detection deadline of `settings`: `--detect-timeout`, never more than `--timeout`.
-pub fn detect_timeout(settings: &crate::model::setting::Settings) -> Duration {
+pub fn detect_timeout(settings: &input::setting::Settings) -> Duration {
     settings
         .get(&DETECT_TIMEOUT)
         .min(settings.get(&crate::net::TIMEOUT))

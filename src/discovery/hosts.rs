@@ -23,21 +23,21 @@ use super::scope::{Batch, Probes};
 use super::tally::Tally;
 use super::targets::TargetSet;
 
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// `--probe-all`: no host discovery first ([`first_ports`]).
-pub static PROBE_ALL: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static PROBE_ALL: input::setting::Setting<bool> = input::setting::Setting {
     key: "probe_all",
     flag: "--probe-all",
     short: None,
     repeat: Repeat::Once,
     env: "CAMSCAN_PROBE_ALL",
-    value_name: crate::model::setting::SWITCH,
+    value_name: input::setting::SWITCH,
     help: "Probe every address of a routed range on every port, without asking a few likely ports \
            first (host discovery misses a host that drops all of 554, 80, 443, 8000 and 8080)",
     default: false,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
 /// The likely ports, in the order asked: RTSP, HTTP, HTTPS, then a camera maker's SDK port and

@@ -34,7 +34,7 @@ pub struct Links {
     /// The same interfaces with their subnet broadcast addresses (SADP, DHIP).
     pub vendor: Vec<Interface>,
     /// Every attached subnet (not loopback, with a MAC), each with its interface's name: a device
-    /// heard outside all of its interface's is misaddressed ([`crate::model::misaddressed`]).
+    /// heard outside all of its interface's is misaddressed ([`model::misaddressed`]).
     pub subnets: Vec<Subnet>,
     /// The targets on an attached network (`on_link`): ARP's sweep asks them, and only those
     /// that answer are probed.
@@ -106,7 +106,7 @@ impl Links {
                 Some(Link {
                     interface: n.interface.clone(),
                     ip: n.ip,
-                    mac: crate::proto::arp::parse_mac(n.mac.as_deref()?)?,
+                    mac: proto::arp::parse_mac(n.mac.as_deref()?)?,
                 })
             })
             .collect();

@@ -30,7 +30,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 
 use crate::net::interfaces::LocalNet;
-use crate::proto::{ssdp, wsd};
+use proto::{ssdp, wsd};
 
 /// The SSDP and WS-Discovery multicast group (UDA 1.1 §1; WS-Discovery 2005/04 §2.4).
 pub const GROUP: Ipv4Addr = Ipv4Addr::new(239, 255, 255, 250);

@@ -1,6 +1,6 @@
 //! mDNS / DNS-SD (RFC 6762, RFC 6763): one query to 224.0.0.251:5353 on each attached interface that
 //! holds targets, asking for the service types cameras and NVRs announce
-//! ([`crate::proto::mdns::SERVICE_TYPES`]), then every answer read for the discovery window; and the
+//! ([`proto::mdns::SERVICE_TYPES`]), then every answer read for the discovery window; and the
 //! scan's mDNS stage (`STAGE`, `start`).
 //!
 //! The query is a one-shot query from an ephemeral port (RFC 6762 §5.1), which responders answer
@@ -9,7 +9,7 @@
 //! heard on the group too (a listener on 5353 that shares the port with a host's own responder:
 //! SO_REUSEADDR). Only answers from scan targets are kept; a service whose A record names another
 //! address (a responder speaking for another host) is that address's, and dropped when that address
-//! is not a target. Parsing is [`crate::proto::mdns`], a pure function.
+//! is not a target. Parsing is [`proto::mdns`], a pure function.
 //!
 //! What the stage yields: while the window is open, each answer's RTSP paths go to that port's
 //! analysis (stream hints) and its service ports to the port probes (with the scan's ports for a
@@ -34,8 +34,8 @@ use crate::analyze::context::ScanContext;
 use crate::analyze::identity::Identities;
 use crate::analyze::rtsp;
 use crate::error::AnalyzeError;
-use crate::model::{DiscoveryMethod, Stage};
-use crate::proto::mdns::{self, GROUP, PORT, Services};
+use model::{DiscoveryMethod, Stage};
+use proto::mdns::{self, GROUP, PORT, Services};
 
 /// The mDNS IPv6 group, link-local scope (RFC 6762 §3).
 const GROUP_V6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xfb);
@@ -390,7 +390,7 @@ async fn ask_and_describe<M: ScanMessage>(
 /// printer answered and is listed), the MAC and model its TXT records name, and its names
 /// (instance names as labels, `.local` host names as host names).
 fn mdns_events(ip: IpAddr, found: Services) -> Vec<Event> {
-    use crate::model::{DeviceName, MdnsInfo, MdnsService, NameKind};
+    use model::{DeviceName, MdnsInfo, MdnsService, NameKind};
     let maker = |m: &str| crate::knowledge::get().is_camera_maker(m);
     let camera: Vec<bool> = found
         .services
@@ -470,7 +470,7 @@ fn mdns_events(ip: IpAddr, found: Services) -> Vec<Event> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::mdns::Service;
+    use proto::mdns::Service;
 
     #[test]
     fn services_go_to_the_host_their_address_names_when_it_is_a_target() {
@@ -542,9 +542,9 @@ mod tests {
         assert!(!is_camera);
         assert!(info.services.is_empty(), "{info:?}");
         assert!(
-            events[1..]
-                .iter()
-                .all(|e| matches!(e, Event::Name { name, .. } if name.kind == crate::model::NameKind::Host)),
+            events[1..].iter().all(
+                |e| matches!(e, Event::Name { name, .. } if name.kind == model::NameKind::Host)
+            ),
             "only its host name: {events:?}"
         );
         let rtsp = Service {

@@ -13,7 +13,7 @@
 //!   (RFC 5227 §3): [`listen_arp`], on the raw ARP socket (root or CAP_NET_RAW), for the window.
 //!
 //! Each sighting becomes an `Event::Misaddressed` with the pure judgement of
-//! [`crate::model::misaddressed::judge`] (the device's address, its mask and gateway where the answer
+//! [`model::misaddressed::judge`] (the device's address, its mask and gateway where the answer
 //! says, else /24 assumed, how to reach it). The registry merges the sightings of one address and
 //! its MAC. Nothing here sends a packet; the device's settings are never touched.
 
@@ -25,10 +25,10 @@ use tokio::sync::mpsc;
 use super::links::{Link, Links, Subnet};
 use super::reach::Reacher;
 use super::scope::{Probes, ScanMessage, Scope};
-use crate::model::misaddressed::{self, Attached, Misaddressed};
-use crate::model::{Announcement, DiscoveryMethod};
-use crate::proto::{arp, wsd};
 use crate::registry::Event;
+use model::misaddressed::{self, Attached, Misaddressed};
+use model::{Announcement, DiscoveryMethod};
+use proto::{arp, wsd};
 
 /// Addresses cameras hold out of the box when no DHCP server answers them, asked for on every
 /// attached segment (an ARP probe each, within the broadcast budget) when they are outside its
@@ -152,7 +152,7 @@ impl Sight {
     pub fn asks(
         &self,
         interface: &str,
-        known: &[crate::model::known::KnownMisaddressed],
+        known: &[model::known::KnownMisaddressed],
     ) -> Vec<Ipv4Addr> {
         let mut ask: Vec<Ipv4Addr> = known
             .iter()
@@ -498,7 +498,7 @@ mod tests {
     /// segment that holds a factory address asks nobody for it.
     #[test]
     fn what_the_listener_asks_for() {
-        use crate::model::known::KnownMisaddressed;
+        use model::known::KnownMisaddressed;
         let known = |ip: [u8; 4], interface: &str| KnownMisaddressed {
             ip: Ipv4Addr::from(ip),
             interface: interface.into(),

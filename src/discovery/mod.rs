@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::model::setting::{Repeat, Setting, duration};
+use input::setting::{Repeat, Setting, duration};
 
 pub mod arp;
 pub mod camera_macs;
@@ -36,12 +36,12 @@ pub use links::Links;
 pub use scope::{About, Batch, Probes, ScanMessage, Scope};
 pub use stage::{STAGES, Stage, learn};
 
-pub use crate::model::DiscoveryMethod;
+pub use model::DiscoveryMethod;
 
 /// `--discovery` (config `discovery:`): the methods run, all of them by default ([`defaults`];
 /// the file's `discovery: []` runs none).
-pub static DISCOVERY: crate::model::setting::Setting<std::borrow::Cow<'static, [DiscoveryMethod]>> =
-    crate::model::setting::Setting {
+pub static DISCOVERY: input::setting::Setting<std::borrow::Cow<'static, [DiscoveryMethod]>> =
+    input::setting::Setting {
         key: "discovery",
         flag: "--discovery",
         short: None,
@@ -49,9 +49,14 @@ pub static DISCOVERY: crate::model::setting::Setting<std::borrow::Cow<'static, [
         env: "CAMSCAN_DISCOVERY",
         value_name: "DISCOVERY",
         help: "Discovery methods, comma-separated [default: all of them]",
-        default: std::borrow::Cow::Borrowed(&CHOICES),
-        choices: Some(crate::model::choice::named::<DiscoveryMethod>),
-        parse: |t| crate::model::choice::many::<DiscoveryMethod>(t).map(std::borrow::Cow::Owned),
+        default: std::borrow::Cow::Borrowed(&METHODS),
+        choices: Some(input::choice::named::<MethodChoice>),
+        parse: |t| {
+            let chosen = input::choice::many::<MethodChoice>(t)?;
+            Ok(std::borrow::Cow::Owned(
+                chosen.into_iter().map(|c| c.0).collect(),
+            ))
+        },
     };
 
 /// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen, from the scan's start (they all start
@@ -79,9 +84,9 @@ pub static DISCOVERY_WAIT: Setting<Duration> = Setting {
     parse: duration,
 };
 
-/// The `--discovery` choices, in the order `--help` lists them: one enum with the report's
-/// names ([`DiscoveryMethod`]), spelled `ports` on the command line for the TCP port probes.
-const CHOICES: [DiscoveryMethod; 14] = [
+/// The discovery methods, in the order `--help` lists them: one enum with the report's names
+/// ([`DiscoveryMethod`]), spelled `ports` on the command line for the TCP port probes.
+const METHODS: [DiscoveryMethod; 14] = [
     DiscoveryMethod::Arp,
     DiscoveryMethod::Onvif,
     DiscoveryMethod::Ssdp,
@@ -100,7 +105,7 @@ const CHOICES: [DiscoveryMethod; 14] = [
 
 /// The methods a scan runs when none are chosen: every one of them.
 pub fn defaults() -> Vec<DiscoveryMethod> {
-    CHOICES.to_vec()
+    METHODS.to_vec()
 }
 
 /// What choosing a method does, for `--help`.
@@ -141,21 +146,38 @@ fn help(m: DiscoveryMethod) -> &'static str {
     }
 }
 
-/// `--discovery` takes the report's names, but `ports` for [`DiscoveryMethod::Port`] (the
-/// choice runs the probes; a device found so is reported with `port`).
-impl crate::model::choice::Choice for DiscoveryMethod {
+/// A `--discovery` choice: a [`DiscoveryMethod`] by its command-line name (the report's, but
+/// `ports` for [`DiscoveryMethod::Port`]: the choice runs the probes; a device found so is
+/// reported with `port`). discovery's own type: `Choice` (the input crate's) cannot be
+/// implemented for the model's type outside those two crates, and the names and help lines are
+/// discovery's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MethodChoice(pub DiscoveryMethod);
+
+/// [`METHODS`] as choices.
+const CHOICES: [MethodChoice; 14] = {
+    let mut out = [MethodChoice(DiscoveryMethod::Port); 14];
+    let mut i = 0;
+    while i < METHODS.len() {
+        out[i] = MethodChoice(METHODS[i]);
+        i += 1;
+    }
+    out
+};
+
+impl input::choice::Choice for MethodChoice {
     fn choices() -> &'static [Self] {
         &CHOICES
     }
 
     fn choice(self) -> &'static str {
-        match self {
+        match self.0 {
             DiscoveryMethod::Port => "ports",
             m => m.name(),
         }
     }
 
     fn choice_help(self) -> Option<&'static str> {
-        Some(help(self))
+        Some(help(self.0))
     }
 }

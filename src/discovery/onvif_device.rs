@@ -16,9 +16,9 @@
 use crate::analyze::context::ScanContext;
 use crate::analyze::rtsp;
 use crate::error::AnalyzeError;
-use crate::model::Stage;
-use crate::proto::wsd;
 use crate::registry::Event;
+use model::Stage;
+use proto::wsd;
 
 /// Ask an ONVIF device who it is and analyse the streams it names.
 pub(super) async fn onvif_device(
@@ -55,11 +55,11 @@ pub(super) async fn onvif_device(
         );
         ctx.identities.learn_keys(
             ip,
-            &crate::model::identity::Identity {
+            &model::identity::Identity {
                 serial: info
                     .serial
                     .as_deref()
-                    .and_then(crate::model::identity::normalize_serial),
+                    .and_then(model::identity::normalize_serial),
                 ..Default::default()
             },
         );
@@ -80,7 +80,7 @@ pub(super) async fn onvif_device(
     if let (Some(c), Some(at)) = (&f.credential, f.login_at) {
         events.push(Event::Login {
             ip,
-            login: crate::model::ServiceLogin {
+            login: model::ServiceLogin {
                 service: format!("http://{at}"),
                 what: "ONVIF".into(),
                 username: c.username.clone(),
@@ -91,7 +91,7 @@ pub(super) async fn onvif_device(
     if let Some(logins) = logins {
         events.push(Event::Capabilities {
             ip,
-            capabilities: Box::new(crate::model::Capabilities {
+            capabilities: Box::new(model::Capabilities {
                 logins: vec![logins],
                 ..Default::default()
             }),
@@ -125,7 +125,7 @@ pub(super) async fn onvif_device(
 }
 
 /// The device's media profiles as the report keeps them, each with its stream and snapshot URI.
-fn profiles(f: &crate::analyze::onvif::OnvifFindings) -> Vec<crate::model::OnvifProfile> {
+fn profiles(f: &crate::analyze::onvif::OnvifFindings) -> Vec<model::OnvifProfile> {
     let uri_of = |list: &[(String, String)], token: &str| {
         list.iter()
             .find(|(t, _)| t == token)
@@ -133,7 +133,7 @@ fn profiles(f: &crate::analyze::onvif::OnvifFindings) -> Vec<crate::model::Onvif
     };
     f.profiles
         .iter()
-        .map(|p| crate::model::OnvifProfile {
+        .map(|p| model::OnvifProfile {
             token: p.token.clone(),
             name: p.name.clone(),
             encoding: p.encoding.clone(),
@@ -195,14 +195,14 @@ async fn streams_named(
 /// The capability sheet of what the device API told: the services it lists, its PTZ and events.
 fn capabilities(
     services: Vec<String>,
-    ptz: Option<crate::model::capabilities::Ptz>,
-    events: Option<crate::model::capabilities::Events>,
-) -> Option<crate::model::Capabilities> {
-    let onvif = (!services.is_empty()).then(|| crate::model::capabilities::OnvifServices {
+    ptz: Option<model::capabilities::Ptz>,
+    events: Option<model::capabilities::Events>,
+) -> Option<model::Capabilities> {
+    let onvif = (!services.is_empty()).then(|| model::capabilities::OnvifServices {
         profiles: Vec::new(),
         services,
     });
-    let c = crate::model::Capabilities {
+    let c = model::Capabilities {
         ptz,
         events,
         onvif,
@@ -212,12 +212,12 @@ fn capabilities(
 }
 
 /// The registry event for one WS-Discovery answer (a Probe's, or a Hello's:
-/// [`crate::proto::wsd::Announcement::into_match`]), with the XAddrs that did not answer.
+/// [`proto::wsd::Announcement::into_match`]), with the XAddrs that did not answer.
 /// Link-local XAddrs get the zone the answer came in on (`zone`).
 pub(crate) fn onvif_event(
     sender: std::net::IpAddr,
     m: wsd::ProbeMatch,
-    stale_xaddrs: Vec<crate::model::StaleXaddr>,
+    stale_xaddrs: Vec<model::StaleXaddr>,
     zone: Option<&str>,
 ) -> Event {
     let scopes = wsd::scope_info(&m.scopes);
@@ -232,7 +232,7 @@ pub(crate) fn onvif_event(
         vendor: scopes.manufacturer,
         mac: scopes.mac,
         is_camera,
-        info: Box::new(crate::model::OnvifInfo {
+        info: Box::new(model::OnvifInfo {
             endpoint: m.endpoint,
             xaddrs: m
                 .xaddrs
@@ -248,7 +248,7 @@ pub(crate) fn onvif_event(
             types: m.types,
             scopes: m.scopes,
             stale_xaddrs,
-            ..crate::model::OnvifInfo::default()
+            ..model::OnvifInfo::default()
         }),
     }
 }

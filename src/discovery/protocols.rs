@@ -1,15 +1,15 @@
 //! The vendor discovery protocols, one registration each: everything the engine
 //! ([`super::vendor`]) and the scan need to run one (ports, group, query, pure parser, maker).
 //!
-//! Adding a protocol is a parser in `src/proto/`, an entry in [`PROTOCOLS`], and a variant of
+//! Adding a protocol is a parser in `crates/proto/`, an entry in [`PROTOCOLS`], and a variant of
 //! [`DiscoveryMethod`] (the `--discovery` name and the report's name) with its `--help` line
 //! (`super::CHOICES`). The vendor stage ([`super::vendor`]), the registry merge (MAC > serial >
 //! address), the channel walk and the inventory take it from here.
 
 use std::net::Ipv4Addr;
 
-use crate::model::{Announcement, DiscoveryMethod};
-use crate::proto::{bosch, dhip, dvrip, foscam, hanwha, sadp, sony, ubiquiti, vivotek};
+use model::{Announcement, DiscoveryMethod};
+use proto::{bosch, dhip, dvrip, foscam, hanwha, sadp, sony, ubiquiti, vivotek};
 
 /// What one answer says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,7 +204,7 @@ pub fn by_method(method: DiscoveryMethod) -> Option<&'static VendorProtocol> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::choice::Choice;
+    use input::choice::Choice;
 
     #[test]
     fn every_registration_is_whole_and_distinct() {
@@ -217,7 +217,7 @@ mod tests {
             );
             assert_eq!(
                 p.method.name(),
-                p.method.choice(),
+                super::super::MethodChoice(p.method).choice(),
                 "the --discovery value and the report name agree"
             );
             assert!(!(p.query)("T").is_empty(), "{} sends something", p.name);

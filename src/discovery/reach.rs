@@ -29,29 +29,28 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// `--reach-misaddressed`: reach each misaddressed device through a temporary address of this
 /// host's in its subnet.
-pub static REACH_MISADDRESSED: crate::model::setting::Setting<bool> =
-    crate::model::setting::Setting {
-        key: "reach_misaddressed",
-        flag: "--reach-misaddressed",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_REACH_MISADDRESSED",
-        value_name: crate::model::setting::SWITCH,
-        help: "Give this host a temporary address in each misaddressed camera's subnet (a camera \
+pub static REACH_MISADDRESSED: input::setting::Setting<bool> = input::setting::Setting {
+    key: "reach_misaddressed",
+    flag: "--reach-misaddressed",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_REACH_MISADDRESSED",
+    value_name: input::setting::SWITCH,
+    help: "Give this host a temporary address in each misaddressed camera's subnet (a camera \
                heard on the wire from another subnet) and scan it fully; the address is removed \
                when the scan ends, however it ends. Needs root or CAP_NET_ADMIN; the camera's \
                settings are never changed",
-        default: false,
-        choices: None,
-        parse: crate::model::setting::switch,
-    };
+    default: false,
+    choices: None,
+    parse: input::setting::switch,
+};
 
-use crate::model::Misaddressed;
-use crate::model::misaddressed::inside;
+use model::Misaddressed;
+use model::misaddressed::inside;
 
 /// Deadline of one `ip addr add`.
 const IP_TIMEOUT: Duration = Duration::from_secs(5);

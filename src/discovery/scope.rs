@@ -17,8 +17,8 @@ use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::Identities;
 use crate::discovery::ledger::Ledger;
-use crate::model::DiscoveryMethod;
 use crate::registry::Event;
+use model::DiscoveryMethod;
 
 /// The message type of the scan's event channel: registry events are one kind of it (the scan's
 /// own messages, its progress news, are the others). Discovery sits below the scan and does not
@@ -300,7 +300,7 @@ pub struct Scope<M> {
     pub reach: Option<super::reach::Reacher>,
     /// The devices the inventory last saw misaddressed: each segment's listener asks for those
     /// heard on it.
-    pub misaddressed_known: Vec<crate::model::known::KnownMisaddressed>,
+    pub misaddressed_known: Vec<model::known::KnownMisaddressed>,
 }
 
 impl<M> Scope<M> {

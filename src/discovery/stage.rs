@@ -81,13 +81,12 @@ pub fn learn(board: &Identities, ev: &Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::DiscoveryMethod;
-    use crate::model::choice::Choice;
+    use model::DiscoveryMethod;
 
     /// Every `--discovery` choice but `ports` runs exactly one stage, and every stage serves one.
     #[test]
     fn every_method_has_one_stage() {
-        for m in DiscoveryMethod::choices() {
+        for m in &super::super::defaults() {
             let serving: Vec<&str> = STAGES
                 .iter()
                 .filter(|s| (s.about().serves)(*m))
@@ -98,7 +97,7 @@ mod tests {
         }
         for s in STAGES {
             assert!(
-                DiscoveryMethod::choices()
+                super::super::defaults()
                     .iter()
                     .any(|m| (s.about().serves)(*m)),
                 "{} serves a method",

@@ -1,11 +1,11 @@
-//! The discovery stages' counts behind the report's `coverage` ([`crate::model::coverage`]): what
+//! The discovery stages' counts behind the report's `coverage` ([`model::coverage`]): what
 //! ARP's sweep asked and heard, and what the routed ranges' host discovery asked. Shared by the
 //! stages that count (atomics, written as they go) and read once when the scan ends.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::model::coverage::{ArpCoverage, HostDiscoveryCoverage};
+use model::coverage::{ArpCoverage, HostDiscoveryCoverage};
 
 /// One scan's discovery counts.
 #[derive(Debug, Default)]

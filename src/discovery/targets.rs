@@ -8,14 +8,14 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// Most addresses scanned without `--allow-large`: a /16.
 pub const LARGE_LIMIT: u128 = 1 << 16;
 
 /// `--exclude`: targets left out of a scan, in the targets' own spellings (each parsed with
 /// them when the plan builds the target set, [`build`]).
-pub static EXCLUDE: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
+pub static EXCLUDE: input::setting::Setting<Vec<String>> = input::setting::Setting {
     key: "exclude",
     flag: "--exclude",
     short: None,
@@ -31,7 +31,7 @@ pub static EXCLUDE: crate::model::setting::Setting<Vec<String>> = crate::model::
 /// The config file's `targets:` (a list, or one comma-separated text): the targets when the
 /// command line gives none (its positional targets are not a setting). No flag, no variable: the
 /// file's only ([`crate::cmds::scan::FILE_KEYS`]).
-pub static TARGETS: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
+pub static TARGETS: input::setting::Setting<Vec<String>> = input::setting::Setting {
     key: "targets",
     flag: "",
     short: None,
@@ -57,8 +57,8 @@ fn target_list(text: &str) -> Result<Vec<String>, String> {
 }
 
 /// `--targets-file`: more targets, read from a file (config `targets_file:`).
-pub static TARGETS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
-    crate::model::setting::Setting {
+pub static TARGETS_FILE: input::setting::Setting<Option<std::path::PathBuf>> =
+    input::setting::Setting {
         key: "targets_file",
         flag: "--targets-file",
         short: None,
@@ -68,46 +68,46 @@ pub static TARGETS_FILE: crate::model::setting::Setting<Option<std::path::PathBu
         help: "Read more targets from FILE, one per line; `#` starts a comment",
         default: None,
         choices: None,
-        parse: crate::model::setting::path,
+        parse: input::setting::path,
     };
 
 /// `--allow-large`: past the size checks of a scan's plan ([`LARGE_LIMIT`], an
 /// attached subnet larger than a /22).
-pub static ALLOW_LARGE: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static ALLOW_LARGE: input::setting::Setting<bool> = input::setting::Setting {
     key: "allow_large",
     flag: "--allow-large",
     short: None,
     repeat: Repeat::Once,
     env: "CAMSCAN_ALLOW_LARGE",
-    value_name: crate::model::setting::SWITCH,
+    value_name: input::setting::SWITCH,
     help: "Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22",
     default: false,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
 /// `--allow-public`: past the plan's check for public addresses
 /// ([`TargetSet::first_public`]).
-pub static ALLOW_PUBLIC: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static ALLOW_PUBLIC: input::setting::Setting<bool> = input::setting::Setting {
     key: "allow_public",
     flag: "--allow-public",
     short: None,
     repeat: Repeat::Once,
     env: "CAMSCAN_ALLOW_PUBLIC",
-    value_name: crate::model::setting::SWITCH,
+    value_name: input::setting::SWITCH,
     help: "Allow scanning publicly routable addresses",
     default: false,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
-pub use crate::model::addr::{AddrRange, TargetSpec};
-use crate::model::addr::{from_u128, to_u128};
+pub use model::addr::{AddrRange, TargetSpec};
+use model::addr::{from_u128, to_u128};
 
 /// Parse `192.168.1.0/24`, `192.168.1.10-192.168.1.50`, `192.168.1.10-50`, `10.0.0.7`, `::1` or a
-/// host name ([`crate::model::addr::parse_spec`]), its reason as the error the CLI prints.
+/// host name ([`model::addr::parse_spec`]), its reason as the error the CLI prints.
 pub fn parse_spec(spec: &str) -> Result<TargetSpec, Error> {
-    crate::model::addr::parse_spec(spec).map_err(|reason| Error::InvalidTarget {
+    model::addr::parse_spec(spec).map_err(|reason| Error::InvalidTarget {
         spec: spec.to_string(),
         reason,
     })
@@ -333,7 +333,7 @@ pub async fn resolve(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Error
 
 /// The zone a spec names (`fe80::1%eth0`: `eth0`), if any.
 fn zoned(spec: &str) -> Result<Option<&str>, Error> {
-    crate::model::addr::split_zone(spec)
+    model::addr::split_zone(spec)
         .map(|(_, zone)| zone)
         .map_err(|reason| Error::InvalidTarget {
             spec: spec.to_string(),

@@ -8,7 +8,7 @@
 //! ARP (firmware that ignores multicast and broadcast queries still answers one sent to it). Devices
 //! answer the asking socket, or the protocol's reply port (the group on the query port for SADP,
 //! port 34569 of the asker for DVRIP, 7711 for Hanwha), so we listen on both. Only answers from scan
-//! targets are kept; parsing is the protocol's pure function in [`crate::proto`].
+//! targets are kept; parsing is the protocol's pure function in [`proto`].
 //!
 //! What the stage yields: an `Event::Announce` for each new answer, the moment it is read (the
 //! method that found it, what the answer says, the maker it names or else the protocol's, and
@@ -31,8 +31,8 @@ use super::protocols::{PROTOCOLS, VendorProtocol};
 use super::scope::{About, ScanMessage, Scope, Swept, Woke, hosts_or_datagram};
 use crate::analyze::context::Announcements;
 use crate::analyze::identity::{ClueSource, Identities};
-use crate::model::{Announcement, DiscoveryMethod};
 use crate::registry::Event;
+use model::{Announcement, DiscoveryMethod};
 
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
@@ -236,11 +236,11 @@ fn learn(board: &Identities, ev: &Event) {
         }
         board.learn_keys(
             *ip,
-            &crate::model::identity::Identity {
+            &model::identity::Identity {
                 serial: info
                     .serial
                     .as_deref()
-                    .and_then(crate::model::identity::normalize_serial),
+                    .and_then(model::identity::normalize_serial),
                 ..Default::default()
             },
         );

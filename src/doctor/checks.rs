@@ -36,8 +36,8 @@ pub fn all(args: &Settings) -> Vec<Check> {
     let mut sinks: Vec<String> = file.notify.clone();
     sinks.extend(args.notify.iter().cloned());
     let (store_check, inspection) = match &db {
-        Some(crate::store::InventoryAt::Postgres(url)) => postgres_store(url, inventory.as_ref()),
-        Some(crate::store::InventoryAt::File(path)) => store(Some(path)),
+        Some(store::InventoryAt::Postgres(url)) => postgres_store(url, inventory.as_ref()),
+        Some(store::InventoryAt::File(path)) => store(Some(path)),
         None => store(None),
     };
     out.push(store_check);
@@ -94,7 +94,7 @@ fn privileges() -> Check {
 
 /// Where camscan runs, as the scan plan judges it ([`crate::net::host::warnings`]: a container on a
 /// bridge network, Docker Desktop, WSL 2). Reads local files only.
-fn container(env: &crate::model::environment::Environment) -> Check {
+fn container(env: &input::environment::Environment) -> Check {
     const NAME: &str = "container";
     let locals = crate::net::interfaces::list().unwrap_or_default();
     let markers = env
@@ -498,7 +498,7 @@ mod tests {
 
     #[test]
     fn exec_sinks_need_a_program() {
-        let env = crate::model::environment::Environment::from_vars([("PATH", "/usr/bin:/bin")]);
+        let env = input::environment::Environment::from_vars([("PATH", "/usr/bin:/bin")]);
         let sink = |s: &str| sink(s, &env);
         assert_eq!(sink("exec=sh -c 'true'").status, Status::Pass);
         let c = sink("exec=/nonexistent/camscan-hook --x");

@@ -17,7 +17,7 @@ use std::io::{self, IsTerminal, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, exit};
-use crate::model::environment::ColorChoice;
+use input::environment::ColorChoice;
 
 pub mod checks;
 mod config_checks;
@@ -99,7 +99,7 @@ pub struct Summary {
     pub ok: bool,
 }
 
-crate::choices! {
+input::choices! {
     /// What `camscan doctor` can print.
     pub enum DoctorFormat {
         /// A table for people, the status coloured on a terminal.
@@ -110,11 +110,11 @@ crate::choices! {
 }
 
 /// `camscan doctor -f`.
-pub static FORMAT: crate::model::setting::Setting<DoctorFormat> =
-    crate::model::choice::format_setting(DoctorFormat::Table);
+pub static FORMAT: input::setting::Setting<DoctorFormat> =
+    input::choice::format_setting(DoctorFormat::Table);
 
 /// [`FORMAT`], the command's list.
-pub static FORMATS: &[&dyn crate::model::setting::Declared] = &[&FORMAT];
+pub static FORMATS: &[&dyn input::setting::Declared] = &[&FORMAT];
 
 /// `camscan doctor --notify`'s help line (the setting is watch's, [`crate::notify::NOTIFY`]): the
 /// sinks' forms written out from their registrations (`notify::expand_help`).
@@ -183,7 +183,7 @@ pub struct FileRead {
     pub scan_values: Option<Error>,
     /// The inventory as the commands find it with this file (`--db`, else the file's `db:`, else
     /// the default place; its password and key files). `None`: no place for one.
-    pub inventory: Option<crate::store::Inventory>,
+    pub inventory: Option<::store::Inventory>,
 }
 
 /// The config file given, and its text (or the error reading it).
@@ -198,7 +198,7 @@ pub struct Settings {
     /// How the entrance reads the file (and finds the inventory with it).
     pub file: FileReader,
     /// The process environment (`PATH` for the sinks' programs, the container markers).
-    pub env: crate::model::environment::Environment,
+    pub env: input::environment::Environment,
     /// `--notify`: sinks to check besides the file's.
     pub notify: Vec<String>,
     /// `--format`.
@@ -243,7 +243,7 @@ pub fn write_table(
     width: Option<u16>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    use crate::model::table::{Cell, Color, Table};
+    use crate::table_writer::{Cell, Color, Table};
     let mut t = Table::new(["Check", "Status", "Detail", "Fix"]);
     t.color(color);
     if let Some(w) = width {

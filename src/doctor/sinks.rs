@@ -18,7 +18,7 @@ const SINK_DEADLINE: Duration = crate::net::DEFAULT_TIMEOUT;
 /// One configured sink, as its registration says (`notify::SINKS`' `doctor`): reachable
 /// (webhook, mqtt: a TCP connect to the configured host), a program that exists (exec), or
 /// nothing to check (stdout).
-pub(super) fn sink(spec: &str, env: &crate::model::environment::Environment) -> Check {
+pub(super) fn sink(spec: &str, env: &input::environment::Environment) -> Check {
     let parsed = match spec.parse::<SinkSpec>() {
         Ok(s) => s,
         Err(e) => {
@@ -73,7 +73,7 @@ pub(super) fn sink_connect(shown: &str, url: &str, default_port: Option<u16>) ->
 pub(super) fn sink_program(
     shown: &str,
     command: &str,
-    env: &crate::model::environment::Environment,
+    env: &input::environment::Environment,
 ) -> Check {
     let program = match shell_words::split(command) {
         Ok(argv) if !argv.is_empty() => argv[0].clone(),

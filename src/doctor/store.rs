@@ -8,9 +8,9 @@ use std::path::Path;
 use super::Check;
 use super::parse;
 use crate::notify::SinkSpec;
-use crate::store::StoreError;
-use crate::store::inspect::{self, Inspection};
-use crate::store::{Inventory, InventoryAt};
+use store::StoreError;
+use store::inspect::{self, Inspection};
+use store::{Inventory, InventoryAt};
 
 /// The store, read-only: path, schema version, integrity, size. A missing store is a warning
 /// (the first scan makes it).
@@ -95,10 +95,10 @@ pub(super) fn store(path: Option<&Path>) -> (Check, Option<Inspection>) {
 }
 
 /// The filesystem the inventory file is on: a warning on a network filesystem, where SQLite's
-/// locks may not hold and WAL's shared memory cannot be shared ([`crate::model::mounts`]).
+/// locks may not hold and WAL's shared memory cannot be shared ([`model::mounts`]).
 pub(super) fn store_filesystem(path: &Path) -> Check {
     const NAME: &str = "store_filesystem";
-    let Some(mount) = crate::store::mount_of(path) else {
+    let Some(mount) = store::mount_of(path) else {
         return Check::pass(
             NAME,
             format!("{}: its filesystem is not listed", path.display()),
@@ -132,7 +132,7 @@ pub(super) fn postgres_store(
     inventory: Option<&Inventory>,
 ) -> (Check, Option<Inspection>) {
     const NAME: &str = "store";
-    let default = crate::model::environment::Environment::default();
+    let default = input::environment::Environment::default();
     let (password_file, env) =
         inventory.map_or((None, &default), |i| (i.password_file.as_deref(), &i.env));
     let target = match crate::record::pg_target(url, password_file, env) {
@@ -266,7 +266,7 @@ pub(super) fn stream_paths(i: &Inspection) -> Check {
         format!(
             "{} RTSP port(s) with no stream path found{}:\n{}",
             i.no_path.len(),
-            if i.no_path.len() >= crate::store::inspect::MAX_NO_PATH {
+            if i.no_path.len() >= store::inspect::MAX_NO_PATH {
                 " (the first ones)"
             } else {
                 ""
@@ -298,11 +298,11 @@ pub(super) fn credential_key(inventory: Option<&Inventory>) -> Check {
                 "give --credential-key FILE",
             );
         }
-        (None, InventoryAt::File(db)) => crate::store::cred_key::beside(db),
+        (None, InventoryAt::File(db)) => store::cred_key::beside(db),
     };
     let shown = path.display();
-    match crate::store::cred_key::state(&path) {
-        Ok(crate::store::cred_key::KeyState::Missing) => Check::pass(
+    match store::cred_key::state(&path) {
+        Ok(store::cred_key::KeyState::Missing) => Check::pass(
             NAME,
             format!("{shown}: none yet (made, mode 0600, when the inventory is first opened)"),
         ),
@@ -311,7 +311,7 @@ pub(super) fn credential_key(inventory: Option<&Inventory>) -> Check {
             format!("{shown}: {e}"),
             format!("check the file's owner and permissions (chmod 600 {shown})"),
         ),
-        Ok(crate::store::cred_key::KeyState::Present { mode }) => {
+        Ok(store::cred_key::KeyState::Present { mode }) => {
             if parse::too_open(mode) {
                 Check::fail(
                     NAME,

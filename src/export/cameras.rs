@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use super::names::{self, Names, Wanted};
-use crate::model::{Device, OnvifProfile, Protocol, Report, Stream};
+use model::{Device, OnvifProfile, Protocol, Report, Stream};
 
 /// What a tool with a configuration export can pull, declared by its exporter (`frigate::TOOL`,
 /// `go2rtc::TOOL`, `mediamtx::TOOL`, `ha_sheet::TOOL`) and taken by its push tool too.
@@ -40,7 +40,7 @@ impl Tool {
     }
 }
 
-pub use crate::model::roles::{channel, exportable, main_and_sub};
+pub use model::roles::{channel, exportable, main_and_sub};
 
 /// The stream's video codec as camscan names it (`h264`, `h265`, `mjpeg`, ...), lowercase.
 pub fn codec(s: &Stream) -> Option<String> {
@@ -176,7 +176,7 @@ pub fn safe_url(url: &str) -> String {
     out
 }
 
-pub use crate::model::encode_userinfo;
+pub use model::encode_userinfo;
 
 /// `url` as ffmpeg reads it (Frigate's inputs, Home Assistant's stream): an IPv6 zone written
 /// `%` in the brackets, not RFC 6874's `%25`. ffmpeg 5.1 refuses `rtsp://[fe80::21%25eth0]:554/`
@@ -312,7 +312,7 @@ pub fn snapshot(d: &Device, main: &Stream) -> Option<String> {
 mod tests {
     use super::*;
     use crate::export::fixtures;
-    use crate::model::{Measured, VideoInfo};
+    use model::{Measured, VideoInfo};
 
     fn stream(url: &str, w: u32, h: u32) -> Stream {
         Stream {

@@ -6,9 +6,9 @@
 use std::io::{self, Write};
 
 use super::{Exporter, fmt_num};
-use crate::model::setting::{Repeat, Setting};
-use crate::model::{Device, Report, Stream};
 use crate::sanitize::spreadsheet;
+use input::setting::{Repeat, Setting};
+use model::{Device, Report, Stream};
 
 pub struct CsvExporter {
     /// One ASCII character, validated by the configuration.
@@ -130,7 +130,7 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
                 .services
                 .iter()
                 .map(|svc| svc.auth)
-                .find(|a| *a != crate::model::AuthScheme::None)
+                .find(|a| *a != model::AuthScheme::None)
                 .map(|a| a.as_str().to_string())
                 .unwrap_or_default(),
         },
@@ -179,7 +179,7 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
 }
 
 /// One NVR channel in a cell: its number, name, the camera's address and model, online or not.
-fn nvr_channel(c: &crate::model::NvrChannel) -> String {
+fn nvr_channel(c: &model::NvrChannel) -> String {
     let address = match (&c.address, c.port) {
         (Some(a), Some(p)) => Some(format!("{a}:{p}")),
         (a, _) => a.clone(),
@@ -240,7 +240,7 @@ mod tests {
     fn misaddressed_columns() {
         let mut r = report();
         let d = r.devices.last_mut().unwrap();
-        d.misaddressed = crate::model::misaddressed::judge(
+        d.misaddressed = model::misaddressed::judge(
             "198.19.1.64".parse().unwrap(),
             Some("255.255.255.0".parse().unwrap()),
             Some("198.19.1.1".parse().unwrap()),

@@ -10,7 +10,7 @@
 //! detect on; an RTMP camera; an HLS-only camera with a JPEG snapshot and an accented name; and
 //! channel 2 of an NVR.
 
-use crate::model::*;
+use model::*;
 
 /// What `exporter` writes for `report`, as text.
 pub fn render(exporter: &dyn super::Exporter, report: &Report) -> String {

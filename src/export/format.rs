@@ -13,7 +13,7 @@ use serde::de::{self, Deserializer, EnumAccess, Unexpected, VariantAccess, Visit
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::{ExportOptions, Exporter, FORMATS};
-use crate::model::choice::Choice;
+use input::choice::Choice;
 
 /// One output format: everything camscan needs to offer it, in one place.
 pub struct FormatDef {
@@ -40,7 +40,7 @@ pub struct FormatDef {
     /// Its own options ([`super::options`]): their flags, config keys and variables, which
     /// `make` reads from [`ExportOptions::formats`]. An option several formats take
     /// (`--backchannel`) is declared in one exporter's file and listed by each.
-    pub options: &'static [&'static dyn crate::model::setting::Declared],
+    pub options: &'static [&'static dyn input::setting::Declared],
     /// Its exporter, for output shown as `options` says.
     pub make: fn(ExportOptions) -> Box<dyn Exporter>,
 }

@@ -25,7 +25,7 @@
 //! * `docs/docs/frigate/camera_setup.md` ("Choosing a detect resolution"): the detector sees 320x320
 //!   crops, and higher resolutions do not improve accuracy; a sub stream qualifies when its larger
 //!   side is at least 640 and its smaller side at most 1080 (a 352x288 CIF sub stream is too small
-//!   to find people in; a 4K one costs decoding for nothing): [`detect_capable`](crate::model::roles::detect_capable).
+//!   to find people in; a 4K one costs decoding for nothing): [`detect_capable`](model::roles::detect_capable).
 //! * `detect.width`/`height`: the detect stream's size, measured by the PLAY check or described
 //!   (`frigate/config/camera/detect.py`: both or neither), and `detect.fps: 5`: "The default of **5**
 //!   is correct for the vast majority of cameras" (`camera_setup.md`, "Choosing a detect frame
@@ -43,7 +43,7 @@
 //!   `password` (both `EnvString`, so `{FRIGATE_*}` references work), `autotracking`): a camera
 //!   whose ONVIF PTZ service answered camscan gets an `onvif:` block with its device service's
 //!   host and port, and the stream's user name and password reference. `autotracking` appears only
-//!   where camscan found the camera ready for it ([`crate::model::capabilities::Ptz`]), and
+//!   where camscan found the camera ready for it ([`model::capabilities::Ptz`]), and
 //!   disabled: `frigate/config/config.py` `verify_autotrack_zones` refuses `enabled: true` without
 //!   `required_zones`, which name zones of the user's own drawing.
 //! * `--frigate-restream` (`docs/docs/configuration/restream.md`, "With Sub Stream"): go2rtc
@@ -62,8 +62,8 @@ use super::cameras::{self, Camera, Tool};
 use super::go2rtc::{password_comments, skipped_comment, source, streams};
 use super::names::Style;
 use super::{Exporter, config_header, one_line, yaml};
-use crate::model::setting::{Repeat, SWITCH, Setting, switch};
-use crate::model::{Protocol, Report, Stream};
+use input::setting::{Repeat, SWITCH, Setting, switch};
+use model::{Protocol, Report, Stream};
 
 /// Frigate's ffmpeg inputs with an input preset for each: RTSP (the default preset), RTMP
 /// (`preset-rtmp-generic`) and MJPEG (`preset-http-mjpeg-generic`), per
@@ -79,7 +79,7 @@ pub struct FrigateExporter {
     pub backchannel: bool,
 }
 
-pub use crate::model::roles::DETECT_FPS;
+pub use model::roles::DETECT_FPS;
 
 /// `--frigate-restream` (config `frigate_restream:`); push's help line is push's
 /// (`push::tools::FORMAT_OPTIONS`).
@@ -106,9 +106,9 @@ fn reference(env_key: &str) -> String {
 }
 
 /// The sub stream when it detects, else `None` (the main stream does both roles): the
-/// capability sheet's rule ([`crate::model::roles::detecting_sub`]).
+/// capability sheet's rule ([`model::roles::detecting_sub`]).
 fn detect_sub<'a>(cam: &Camera<'a>) -> Option<&'a Stream> {
-    crate::model::roles::detecting_sub(cam.sub)
+    model::roles::detecting_sub(cam.sub)
 }
 
 /// The input preset for a stream taken straight from the camera.
@@ -237,7 +237,7 @@ impl FrigateExporter {
 
 /// The camera's PTZ facts, when its ONVIF PTZ service answered and it is the device's first
 /// channel (an NVR's other channels are cameras behind it).
-fn ptz<'a>(cam: &Camera<'a>) -> Option<&'a crate::model::capabilities::Ptz> {
+fn ptz<'a>(cam: &Camera<'a>) -> Option<&'a model::capabilities::Ptz> {
     (cameras::channel(&cam.main.url) == 1)
         .then_some(())
         .and(cam.device.capabilities.ptz.as_ref())
@@ -255,10 +255,7 @@ fn onvif_block(cam: &Camera<'_>, pass: &str) -> Option<Value> {
     // Under --show-credentials the stream's URL carries them (percent-encoded).
     let shown = cameras::userinfo(&cam.main.url).and_then(|info| {
         let (u, p) = info.split_once(':')?;
-        Some((
-            crate::model::percent_decode(u),
-            crate::model::percent_decode(p),
-        ))
+        Some((model::percent_decode(u), model::percent_decode(p)))
     });
     let (user, password) = match (&cam.main.username, shown) {
         (_, Some((u, p))) => (u, env_literal(&p)),
@@ -432,7 +429,7 @@ impl Exporter for FrigateExporter {
 mod tests {
     use super::*;
     use crate::export::fixtures::export_report;
-    use crate::model::roles::detect_capable;
+    use model::roles::detect_capable;
 
     fn render(report: &Report, restream: bool) -> String {
         let mut out = Vec::new();

@@ -47,8 +47,8 @@ use serde_yaml::{Mapping, Value};
 use super::cameras::{self, Camera, Tool};
 use super::names::Style;
 use super::{Exporter, config_header, yaml};
-use crate::model::setting::{Repeat, SWITCH, Setting, switch};
-use crate::model::{Device, Protocol, Report, Stream};
+use input::setting::{Repeat, SWITCH, Setting, switch};
+use model::{Device, Protocol, Report, Stream};
 
 /// go2rtc sources: `rtsp://`, `rtmp://`, `http://` for MJPEG, HTTP-FLV and MPEG-TS (go2rtc
 /// `internal/http/http.go` tells the format from Content-Type), and `ffmpeg:` for HLS and DASH.
@@ -421,7 +421,7 @@ mod tests {
             .iter_mut()
             .find(|d| d.name.as_deref() == Some("Garage"))
             .unwrap();
-        garage.capabilities.talkback = Some(crate::model::capabilities::Talkback {
+        garage.capabilities.talkback = Some(model::capabilities::Talkback {
             supported: false,
             url: garage.streams[0].url.clone(),
             codec: None,

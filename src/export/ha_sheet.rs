@@ -31,7 +31,7 @@ use super::cameras::{self, Camera, Tool};
 use super::go2rtc::skipped_comment;
 use super::names::Style;
 use super::{Exporter, config_header, one_line, video_summary};
-use crate::model::{Protocol, Report, Stream};
+use model::{Protocol, Report, Stream};
 
 /// Home Assistant's Generic Camera stream source (anything its stream integration opens:
 /// PyAV's ffmpeg, DASH's MPD among them).
@@ -72,7 +72,7 @@ fn describe(s: &Stream) -> String {
         parts.push("RTSP over UDP only".into());
     }
     // It answered and sent camscan no media: not known to play (`ok` is a stream that played).
-    if s.status == crate::model::StreamStatus::Unverified {
+    if s.status == model::StreamStatus::Unverified {
         parts.push("unverified: it sent no media in the scan".into());
     }
     parts.join(", ")

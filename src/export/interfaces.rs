@@ -2,11 +2,11 @@
 
 use std::io::{self, Write};
 
-use crate::model::choice::format_setting;
-use crate::model::local_net::LocalNet;
-use crate::model::setting::{Declared, Setting};
+use input::choice::format_setting;
+use input::setting::{Declared, Setting};
+use model::local_net::LocalNet;
 
-crate::choices! {
+input::choices! {
     /// What `camscan interfaces` can print.
     pub enum InterfacesFormat {
         /// A table for people.

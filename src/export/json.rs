@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::Exporter;
-use crate::model::Report;
+use model::Report;
 
 pub struct JsonExporter;
 

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Exporter, hidden, one_line as clean};
-use crate::model::{Device, Protocol, Report, Stream};
+use model::{Device, Protocol, Report, Stream};
 
 pub struct M3uExporter;
 
@@ -33,7 +33,7 @@ fn title(d: &Device, s: &Stream) -> String {
     } else if let Some(a) = &s.audio {
         parts.push(clean(&a.codec));
     }
-    if s.status == crate::model::StreamStatus::Unverified {
+    if s.status == model::StreamStatus::Unverified {
         parts.push("(unverified)".into());
     }
     parts.retain(|p| !p.is_empty());

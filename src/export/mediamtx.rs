@@ -29,7 +29,7 @@ use super::cameras::{self, Camera, Tool};
 use super::go2rtc::skipped_comment;
 use super::names::Style;
 use super::{Exporter, config_header, yaml};
-use crate::model::{Protocol, Report, Stream};
+use model::{Protocol, Report, Stream};
 
 /// MediaMTX path sources: `rtsp://`, `rtmp://`, and `http://...m3u8` for HLS (the `source:`
 /// comment in `mediamtx.yml`).

@@ -1,6 +1,6 @@
 //! Exporters render a [`Report`] into a writer they are given; one file per format, registered once
 //! in [`FORMATS`] (its name, help, media type, ... and its exporter's constructor). Output is a
-//! versioned contract (see [`crate::model::SCHEMA_VERSION`]) and pinned by snapshot tests; nothing here
+//! versioned contract (see [`model::SCHEMA_VERSION`]) and pinned by snapshot tests; nothing here
 //! depends on the terminal except through [`ExportOptions`].
 //!
 //! Every format renders the same [`Report`]: JSON, YAML and NDJSON carry exactly the JSON document's
@@ -38,8 +38,8 @@ pub use ndjson::write_device as write_ndjson_device;
 
 use std::io::{self, Write};
 
-use crate::model::setting::Repeat;
-use crate::model::{AudioInfo, Report, VideoInfo};
+use input::setting::Repeat;
+use model::{AudioInfo, Report, VideoInfo};
 
 /// Every output format, in the order `--help`, the API document and the web page list them: one
 /// entry per format, and everything else derives from it ([`FormatDef`] says what). Adding a
@@ -214,7 +214,7 @@ pub const FORMATS: &[FormatDef] = &[
 /// `--frigate-restream`, whose help it names). The entrance makes the flags and config-file keys of
 /// every command that writes a format from it ([`options`]); `every_format_option_is_listed_once`
 /// holds it to the formats' lists.
-pub static OPTIONS: &[&dyn crate::model::setting::Declared] =
+pub static OPTIONS: &[&dyn input::setting::Declared] =
     &[&csv::DELIMITER, &frigate::RESTREAM, &go2rtc::BACKCHANNEL];
 
 /// How the output will be shown, and the formats' own options: no colour, natural width and the
@@ -228,24 +228,23 @@ pub struct ExportOptions {
     /// Table only: one row per stream with every detail (`-v`) instead of one row per device.
     pub detail: bool,
     /// The values of the formats' own options ([`options`]), which each exporter's `make` reads.
-    pub formats: crate::model::setting::Settings,
+    pub formats: input::setting::Settings,
 }
 
 /// `-o FILE`: a command's document written there, atomically, instead of on stdout (the scan's
 /// report, `convert`'s, the audit's; also the config file's `output:`, which the scan reads).
-pub static OUTPUT: crate::model::setting::Setting<Option<std::path::PathBuf>> =
-    crate::model::setting::Setting {
-        key: "output",
-        flag: "--output",
-        short: Some('o'),
-        repeat: Repeat::Once,
-        env: "CAMSCAN_OUTPUT",
-        value_name: "FILE",
-        help: "Write results to FILE (atomically) instead of stdout",
-        default: None,
-        choices: None,
-        parse: crate::model::setting::path,
-    };
+pub static OUTPUT: input::setting::Setting<Option<std::path::PathBuf>> = input::setting::Setting {
+    key: "output",
+    flag: "--output",
+    short: Some('o'),
+    repeat: Repeat::Once,
+    env: "CAMSCAN_OUTPUT",
+    value_name: "FILE",
+    help: "Write results to FILE (atomically) instead of stdout",
+    default: None,
+    choices: None,
+    parse: input::setting::path,
+};
 
 /// The table's width when it is not a terminal's and nothing says otherwise.
 pub const DEFAULT_WIDTH: u16 = 100;

@@ -35,7 +35,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use crate::model::Device;
+use model::Device;
 
 /// How a tool wants its names written (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,7 +233,7 @@ fn tag(d: &Device) -> Vec<String> {
         .mac
         .as_deref()
         .filter(|_| !d.mac_shared)
-        .and_then(crate::model::identity::normalize_mac);
+        .and_then(model::identity::normalize_mac);
     if let Some(mac) = mac {
         let hex: String = mac.split(':').skip(3).collect();
         if hex.len() == 6 {
@@ -418,8 +418,8 @@ fn clashes(wanted: &[Wanted<'_>], bases: &[Base], taken: &BTreeSet<String>) -> B
 /// gave it before (`given`, matched by the inventory's identity rules: MAC, serial, endpoint,
 /// then address), else a new one made from the device itself and kept clear of every name given
 /// to another device, here or not.
-pub fn settle(devices: &mut [Device], given: &[crate::model::known::GivenName]) {
-    use crate::model::identity::{Candidate, Identity, resolve_all};
+pub fn settle(devices: &mut [Device], given: &[model::known::GivenName]) {
+    use model::identity::{Candidate, Identity, resolve_all};
     let candidates: Vec<Candidate> = given
         .iter()
         .map(|g| Candidate {
@@ -675,10 +675,10 @@ mod tests {
         );
     }
 
-    fn given(name: &str, mac: Option<&str>, ip: &str) -> crate::model::known::GivenName {
-        crate::model::known::GivenName {
-            identity: crate::model::identity::Identity {
-                mac: mac.and_then(crate::model::identity::normalize_mac),
+    fn given(name: &str, mac: Option<&str>, ip: &str) -> model::known::GivenName {
+        model::known::GivenName {
+            identity: model::identity::Identity {
+                mac: mac.and_then(model::identity::normalize_mac),
                 ..Default::default()
             },
             ip: Some(ip.parse().unwrap()),

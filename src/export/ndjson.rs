@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use super::Exporter;
-use crate::model::{Device, Report};
+use model::{Device, Report};
 
 pub struct NdjsonExporter;
 

@@ -1,5 +1,5 @@
 //! A format's own options (`--csv-delimiter`, `--frigate-restream`, `--backchannel`): each is a
-//! declared setting ([`crate::model::setting::Setting`]) beside its exporter, listed by the
+//! declared setting ([`input::setting::Setting`]) beside its exporter, listed by the
 //! formats it applies to ([`super::FormatDef::options`]) and once in [`super::OPTIONS`]. The entrance
 //! makes the flags of every command that writes a format (`scan`, `convert`, `watch --write`,
 //! `serve`'s export) and the config file's top-level keys from that list, as for any setting;
@@ -10,7 +10,7 @@
 //! key, else the option's default.
 
 use super::OPTIONS;
-use crate::model::setting::{Declared, Settings};
+use input::setting::{Declared, Settings};
 
 /// Every option at its default (a command that takes none: `audit`'s, `push`'s renderers).
 pub fn defaults() -> Settings {
@@ -40,7 +40,7 @@ mod tests {
         }
         let listed: Vec<&str> = OPTIONS.iter().map(|o| o.key()).collect();
         assert_eq!(listed, want);
-        crate::model::setting::assert_spelled_from_keys(OPTIONS, &[]);
+        input::setting::assert_spelled_from_keys(OPTIONS, &[]);
     }
 
     #[test]

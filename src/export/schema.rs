@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::model::Report;
+use model::Report;
 
 /// The JSON Schema (draft 2020-12) of the JSON document; `#/$defs/Device` is one NDJSON line.
 pub fn json_schema() -> Value {
@@ -21,7 +21,7 @@ pub fn json_schema() -> Value {
             "title".into(),
             Value::String(format!(
                 "camscan report, schema_version {}",
-                crate::model::SCHEMA_VERSION
+                model::SCHEMA_VERSION
             )),
         );
     }

@@ -28,7 +28,7 @@ use quick_xml::name::QName;
 use serde_yaml::Value;
 
 use super::Exporter;
-use crate::model::Report;
+use model::Report;
 
 pub struct XmlExporter;
 
@@ -214,9 +214,9 @@ impl Exporter for XmlExporter {
 mod tests {
     use super::*;
     use crate::export::fixtures::report;
-    use crate::model::PathWalk;
-    use crate::model::coverage::Coverage;
-    use crate::model::plan::{Plan, Warning};
+    use model::PathWalk;
+    use model::coverage::Coverage;
+    use model::plan::{Plan, Warning};
     use quick_xml::events::Event as XmlEvent;
     use quick_xml::reader::Reader;
 
@@ -363,7 +363,7 @@ mod tests {
         assert_eq!(root.name, "camscan");
         assert_eq!(
             root.attr("schema_version"),
-            crate::model::SCHEMA_VERSION.to_string()
+            model::SCHEMA_VERSION.to_string()
         );
         assert_eq!(root.attr("complete"), "true");
         assert_eq!(root.attr("camscan_version"), "0.0.0-test");

@@ -24,7 +24,7 @@ pub fn xsd(schema: &Value) -> String {
          <xs:annotation><xs:documentation>camscan's XML report (camscan -f xml), schema_version {}, \
          drawn from the model's types (docs/reference/formats.md, XML output). Validate a report \
          with: xmllint --noout --schema camscan.xsd report.xml</xs:documentation></xs:annotation>\n",
-        crate::model::SCHEMA_VERSION
+        model::SCHEMA_VERSION
     ));
     out.push_str("  <xs:element name=\"camscan\" type=\"Report\"/>\n");
     complex_type(&mut out, "Report", "camscan", schema);

@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use serde_yaml::{Mapping, Value};
 
 use super::Exporter;
-use crate::model::Report;
+use model::Report;
 
 pub struct YamlExporter;
 

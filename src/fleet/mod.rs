@@ -28,9 +28,9 @@ use crate::probe::ProbeStats;
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
 use crate::scan::rules::ScanRules;
-pub use crate::store::HubConfig;
-use crate::store::InventoryAt;
-use crate::store::{
+pub use store::HubConfig;
+use store::InventoryAt;
+use store::{
     ClaimedScan, HubCursor, Marks, ReplicaBatch, RequestEnd, SharedStore, Store, StoreError,
 };
 
@@ -555,7 +555,7 @@ pub type OnRefused = Arc<dyn Fn(String) + Send + Sync>;
 /// The hub as logs name it (never a password).
 pub fn hub_display(hub: &HubConfig) -> String {
     match &hub.at {
-        InventoryAt::Postgres(url) => crate::store::db::location::redact_url(url),
+        InventoryAt::Postgres(url) => store::db::location::redact_url(url),
         InventoryAt::File(path) => path.display().to_string(),
     }
 }

@@ -6,15 +6,15 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Knowledge, Origin};
-use crate::model::setting::Repeat;
-use crate::model::table::Table;
 use crate::sanitize;
+use crate::table_writer::Table;
+use input::setting::Repeat;
 
 /// `camscan signatures`' settings, in `--help`'s order.
-pub static LISTING: &[&dyn crate::model::setting::Declared] = &[&SIGNATURES, &KIND, &FORMAT];
+pub static LISTING: &[&dyn input::setting::Declared] = &[&SIGNATURES, &KIND, &FORMAT];
 
 /// `signatures --kind`: one kind of entry listed.
-pub static KIND: crate::model::setting::Setting<Option<Section>> = crate::model::setting::Setting {
+pub static KIND: input::setting::Setting<Option<Section>> = input::setting::Setting {
     key: "kind",
     flag: "--kind",
     short: None,
@@ -23,33 +23,32 @@ pub static KIND: crate::model::setting::Setting<Option<Section>> = crate::model:
     value_name: "KIND",
     help: "Only this kind of entry [default: every kind]",
     default: None,
-    choices: Some(crate::model::choice::named::<Section>),
-    parse: crate::model::choice::some::<Section>,
+    choices: Some(input::choice::named::<Section>),
+    parse: input::choice::some::<Section>,
 };
 
 /// `signatures -f`.
-pub static FORMAT: crate::model::setting::Setting<ListFormat> =
-    crate::model::choice::format_setting(ListFormat::Table);
+pub static FORMAT: input::setting::Setting<ListFormat> =
+    input::choice::format_setting(ListFormat::Table);
 
 /// `signatures --signatures`: the knowledge files listed, as a scan reads them.
-pub static SIGNATURES: crate::model::setting::Setting<Vec<std::path::PathBuf>> =
-    crate::model::setting::Setting {
-        key: "signatures",
-        flag: "--signatures",
-        short: None,
-        repeat: Repeat::Commas,
-        env: "CAMSCAN_SIGNATURES",
-        value_name: "FILE",
-        help: "Knowledge files, as `camscan scan --signatures` reads them (before the built-in \
+pub static SIGNATURES: input::setting::Setting<Vec<std::path::PathBuf>> = input::setting::Setting {
+    key: "signatures",
+    flag: "--signatures",
+    short: None,
+    repeat: Repeat::Commas,
+    env: "CAMSCAN_SIGNATURES",
+    value_name: "FILE",
+    help: "Knowledge files, as `camscan scan --signatures` reads them (before the built-in \
                data)",
-        default: Vec::new(),
-        choices: None,
-        parse: files,
-    };
+    default: Vec::new(),
+    choices: None,
+    parse: files,
+};
 
 /// Comma-separated files (`a.yaml,b.yaml`), none empty; empty: none.
 fn files(text: &str) -> Result<Vec<std::path::PathBuf>, String> {
-    let names = crate::model::setting::list(text)?;
+    let names = input::setting::list(text)?;
     if names.iter().any(String::is_empty) {
         return Err("names an empty file".into());
     }
@@ -74,7 +73,7 @@ pub enum Section {
 }
 
 /// `camscan signatures --section` names them as the files' keys.
-impl crate::model::choice::Choice for Section {
+impl input::choice::Choice for Section {
     fn choices() -> &'static [Self] {
         &Section::ALL
     }
@@ -322,7 +321,7 @@ fn table_of(header: &[&str], rows: Vec<Vec<String>>) -> Table {
     t
 }
 
-crate::choices! {
+input::choices! {
     /// What `camscan signatures` can print.
     pub enum ListFormat {
         /// A summary and a table per kind, for people.

@@ -42,7 +42,7 @@
 //! unchanged. Every set lives for the rest of the process (`&'static`), so entries are borrowed
 //! as `&'static str` without copies.
 //!
-//! Depends only on `error` (and serde, and `model::table` for the `camscan signatures` listing):
+//! Depends only on `error` (and serde, and `table_writer` for the `camscan signatures` listing):
 //! `detect`, `analyze`, `discovery` and `proto` use it, downward.
 
 pub mod advisories;
@@ -623,7 +623,7 @@ pub fn display_name(id: &str) -> String {
 
 /// The user's knowledge directory: `$XDG_CONFIG_HOME/camscan/knowledge.d`, else
 /// `$HOME/.config/camscan/knowledge.d`; `None` when neither variable is set.
-pub fn user_dir(env: &crate::model::environment::Environment) -> Option<PathBuf> {
+pub fn user_dir(env: &input::environment::Environment) -> Option<PathBuf> {
     env.config_dir().map(|d| d.join("knowledge.d"))
 }
 

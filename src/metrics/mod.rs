@@ -33,7 +33,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::notify::{Secret, SinkStats, sink_named};
-use crate::store::{CheckLayer, CheckResult, EventKind};
+use store::{CheckLayer, CheckResult, EventKind};
 
 mod classic;
 mod endpoint;
@@ -273,7 +273,7 @@ impl Metrics {
             devices,
             streams,
         } = ScanSeries::register(&mut r);
-        for state in crate::store::StreamState::NAMES {
+        for state in store::StreamState::NAMES {
             let _ = streams.get_or_create(&StateSet { state });
         }
         let EventSeries {
@@ -394,8 +394,8 @@ impl Metrics {
 
     /// The inventory's streams in each state (`up`: it played; `unverified`, `refused`, `down`):
     /// `camscan_streams{state}`.
-    pub fn streams(&self, counts: &[(crate::store::StreamState, u64)]) {
-        for state in crate::store::StreamState::NAMES {
+    pub fn streams(&self, counts: &[(store::StreamState, u64)]) {
+        for state in store::StreamState::NAMES {
             let n = counts
                 .iter()
                 .filter(|(s, _)| s.as_str() == *state)

@@ -41,7 +41,7 @@ use std::net::Ipv4Addr;
 use std::path::Path;
 
 use super::interfaces::LocalNet;
-use crate::model::plan::Warning;
+use model::plan::Warning;
 
 /// Files whose presence says "a container": Docker's and Podman's.
 pub const MARKERS: [&str; 2] = ["/.dockerenv", "/run/.containerenv"];

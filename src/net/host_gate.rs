@@ -43,7 +43,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::pace::Pace;
 
-use crate::model::setting::{Repeat, Setting};
+use input::setting::{Repeat, Setting};
 
 /// Default cap on analysis exchanges in flight to one device (`--host-connections`): 4, the
 /// most a normal scan of a camera had in flight (measured: GStreamer's RTSP server with two
@@ -75,7 +75,7 @@ pub static HOST_CONNECTIONS: Setting<usize> = Setting {
            or waiting for an answer from one device at a time; 0: no limit [default: 4]",
     default: DEFAULT_HOST_CONNECTIONS,
     choices: None,
-    parse: |t| crate::model::setting::count(t, 0),
+    parse: |t| input::setting::count(t, 0),
 };
 
 /// `--host-rate`: analysis requests a second to one device (0: no limit).
@@ -90,7 +90,7 @@ pub static HOST_RATE: Setting<u32> = Setting {
            of a second's go at once, the rest evenly spaced); 0: no limit [default: 250]",
     default: DEFAULT_HOST_RATE,
     choices: None,
-    parse: |t| crate::model::setting::count(t, 0),
+    parse: |t| input::setting::count(t, 0),
 };
 
 /// The per-host bucket holds this fraction of a second of requests (1/5: at the default 250 a
@@ -390,16 +390,13 @@ impl HostGates {
 
     /// The requests `ips` (one device's addresses) received, as the report's coverage gives
     /// them (`None` when none was sent).
-    pub fn device_requests(
-        &self,
-        ips: &[IpAddr],
-    ) -> Option<crate::model::coverage::DeviceRequests> {
+    pub fn device_requests(&self, ips: &[IpAddr]) -> Option<model::coverage::DeviceRequests> {
         let c = ips
             .iter()
             .map(|ip| self.count(*ip))
             .fold(HostCount::default(), HostCount::merge);
         let [rtsp, http, rtmp, other] = c.by_wire;
-        (c.requests > 0).then(|| crate::model::coverage::DeviceRequests {
+        (c.requests > 0).then(|| model::coverage::DeviceRequests {
             ip: ips.first().map(IpAddr::to_string).unwrap_or_default(),
             total: c.requests,
             rtsp,

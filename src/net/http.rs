@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::error::NetError;
 use crate::net::rtsp::{Reply, USER_AGENT};
-use crate::proto::response::{self, HeadProtocol};
+use proto::response::{self, HeadProtocol};
 
 /// Largest body kept (SOAP replies are a few KiB; GetProfiles of a 64-channel NVR tens of KiB).
 pub const MAX_BODY: usize = 512 * 1024;
@@ -121,7 +121,7 @@ pub async fn send_over(
         .header("transfer-encoding")
         .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"))
     {
-        crate::proto::http::dechunk(raw, MAX_BODY)
+        proto::http::dechunk(raw, MAX_BODY)
     } else {
         let n = head
             .content_length()
@@ -189,7 +189,7 @@ pub fn answer_challenges(
 
 /// The client answering the strongest challenge of `values` (`WWW-Authenticate` values, their
 /// first 8, 8 challenges each) that http-auth answers, with its login scheme's name
-/// ([`crate::proto::auth::login_scheme`]): Digest SHA-256 before SHA-512/256 before MD5, then
+/// ([`proto::auth::login_scheme`]): Digest SHA-256 before SHA-512/256 before MD5, then
 /// Basic.
 ///
 /// Why not http-auth's own choice: its `PasswordClient` builder takes the *first* Digest
@@ -209,12 +209,12 @@ pub fn strongest_client(values: &[&str]) -> Option<(http_auth::PasswordClient, S
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case("algorithm"))
                 .map(|(_, v)| v.to_unescaped());
-            let name = crate::proto::auth::login_scheme(&crate::proto::auth::Challenge {
+            let name = proto::auth::login_scheme(&proto::auth::Challenge {
                 scheme: c.scheme.to_ascii_lowercase(),
                 realm: None,
                 algorithm,
             });
-            offered.push((crate::model::capabilities::login_rank(&name), name, c));
+            offered.push((model::capabilities::login_rank(&name), name, c));
         }
     }
     offered.sort_by_key(|(rank, ..)| *rank); // stable: the server's order within a rank
@@ -226,11 +226,11 @@ pub fn strongest_client(values: &[&str]) -> Option<(http_auth::PasswordClient, S
 }
 
 /// Give a Digest challenge's `algorithm` its registered spelling
-/// ([`crate::proto::auth::registered_algorithm`]): http-auth knows `MD5`, not Motion's `md5`.
+/// ([`proto::auth::registered_algorithm`]): http-auth knows `MD5`, not Motion's `md5`.
 fn registered_spelling(c: &mut http_auth::ChallengeRef<'_>) {
     for (k, v) in c.params.iter_mut() {
         if k.eq_ignore_ascii_case("algorithm")
-            && let Some(name) = crate::proto::auth::registered_algorithm(&v.to_unescaped())
+            && let Some(name) = proto::auth::registered_algorithm(&v.to_unescaped())
             && let Ok(value) = http_auth::ParamValue::try_from_escaped(name)
         {
             *v = value;
@@ -408,7 +408,7 @@ impl OpenGet {
         let chunked = self.chunked();
         while self.body.len() < cap {
             let ready = if chunked {
-                done(&crate::proto::http::dechunk(&self.body, cap))
+                done(&proto::http::dechunk(&self.body, cap))
             } else {
                 done(&self.body)
             };
@@ -423,7 +423,7 @@ impl OpenGet {
             }
         }
         if chunked {
-            self.body = crate::proto::http::dechunk(&self.body, cap);
+            self.body = proto::http::dechunk(&self.body, cap);
         }
         self.body.truncate(cap);
         Ok(())
@@ -454,7 +454,7 @@ impl OpenGet {
             }
         }
         if self.chunked() {
-            self.body = crate::proto::http::dechunk(&self.body, want);
+            self.body = proto::http::dechunk(&self.body, want);
         }
         self.body.truncate(want);
         Ok(())

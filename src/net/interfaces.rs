@@ -7,9 +7,9 @@
 /// Largest attached subnet scanned without `--allow-large`: a /22 (1022 hosts).
 pub const MAX_AUTO_PREFIX: u8 = 22;
 
-pub use crate::model::local_net::LocalNet;
+pub use model::local_net::LocalNet;
 
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// Every IPv4 address of every interface that is up.
 pub fn list() -> std::io::Result<Vec<LocalNet>> {
@@ -39,51 +39,49 @@ pub fn list() -> std::io::Result<Vec<LocalNet>> {
 }
 
 /// `--interface`: with no targets, scan only this interface's subnets.
-pub static INTERFACE: crate::model::setting::Setting<Option<String>> =
-    crate::model::setting::Setting {
-        key: "interface",
-        flag: "--interface",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_INTERFACE",
-        value_name: "NAME",
-        help: "With no targets, scan only this interface's subnets",
-        default: None,
-        choices: None,
-        parse: interface_name,
-    };
+pub static INTERFACE: input::setting::Setting<Option<String>> = input::setting::Setting {
+    key: "interface",
+    flag: "--interface",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_INTERFACE",
+    value_name: "NAME",
+    help: "With no targets, scan only this interface's subnets",
+    default: None,
+    choices: None,
+    parse: interface_name,
+};
 
 /// `camscan interfaces`' settings, in `--help`'s order: which interfaces it lists and how it
 /// plans them (as [`plan`] reads them).
-pub static LISTING: &[&dyn crate::model::setting::Declared] = &[&LIST_ONLY, &LIST_LARGE];
+pub static LISTING: &[&dyn input::setting::Declared] = &[&LIST_ONLY, &LIST_LARGE];
 
 /// `interfaces --interface`: only this interface.
-pub static LIST_ONLY: crate::model::setting::Setting<Option<String>> =
-    crate::model::setting::Setting {
-        key: "interface",
-        flag: "--interface",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_INTERFACE",
-        value_name: "NAME",
-        help: "Only this interface",
-        default: None,
-        choices: None,
-        parse: interface_name,
-    };
+pub static LIST_ONLY: input::setting::Setting<Option<String>> = input::setting::Setting {
+    key: "interface",
+    flag: "--interface",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_INTERFACE",
+    value_name: "NAME",
+    help: "Only this interface",
+    default: None,
+    choices: None,
+    parse: interface_name,
+};
 
 /// `interfaces --allow-large`: plan larger subnets too.
-pub static LIST_LARGE: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static LIST_LARGE: input::setting::Setting<bool> = input::setting::Setting {
     key: "allow_large",
     flag: "--allow-large",
     short: None,
     repeat: Repeat::Once,
     env: "CAMSCAN_ALLOW_LARGE",
-    value_name: crate::model::setting::SWITCH,
+    value_name: input::setting::SWITCH,
     help: "Plan subnets larger than a /22 too",
     default: false,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
 /// An interface's name, not empty.

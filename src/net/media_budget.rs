@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// What a check is assumed to pull before its stream's own rate is known: 4 Mbit/s, a 1080p main
 /// stream at the bit rates cameras ship with (an assumption, not a measurement: a check corrects
@@ -37,21 +37,20 @@ const MIN_MEASURED: Duration = Duration::from_millis(50);
 
 /// `--media-rate`: Mbit/s every PLAY check and MJPEG read of a scan may pull together (0: no
 /// limit; `None`: [`default_rate`] of the plan's links).
-pub static MEDIA_RATE: crate::model::setting::Setting<Option<u32>> =
-    crate::model::setting::Setting {
-        key: "media_rate",
-        flag: "--media-rate",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_MEDIA_RATE",
-        value_name: "MBIT",
-        help: "Media every PLAY check and MJPEG read together may pull, Mbit/s: a check starts \
+pub static MEDIA_RATE: input::setting::Setting<Option<u32>> = input::setting::Setting {
+    key: "media_rate",
+    flag: "--media-rate",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_MEDIA_RATE",
+    value_name: "MBIT",
+    help: "Media every PLAY check and MJPEG read together may pull, Mbit/s: a check starts \
                when the streams being checked leave room for its own; 0: no limit [default: a \
                tenth of the slowest link the scan uses, of a gigabit when no link says its speed]",
-        default: None,
-        choices: None,
-        parse: |t| crate::model::setting::count(t, 0).map(Some),
-    };
+    default: None,
+    choices: None,
+    parse: |t| input::setting::count(t, 0).map(Some),
+};
 
 /// The default media budget, bytes a second: [`DEFAULT_SHARE`] of the slowest of `links_mbit`
 /// (the speeds of the scan's interfaces that say one), else of [`ASSUMED_LINK_MBIT`].

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::model::setting::{Repeat, Setting, duration};
+use input::setting::{Repeat, Setting, duration};
 
 /// 1 s: a LAN host answers a SYN in well under 10 ms; Strix's 100 ms misses slow Wi-Fi cameras.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -328,22 +328,22 @@ pub async fn connect_stream(addr: SocketAddr, timeout: Duration) -> Result<TcpSt
     }
 }
 
-/// What a server that speaks first sends on connecting, recognised ([`crate::proto::greeting`]):
-/// up to [`crate::proto::greeting::MAX_GREETING`] bytes, the first within `timeout`, the rest
+/// What a server that speaks first sends on connecting, recognised ([`proto::greeting`]):
+/// up to [`proto::greeting::MAX_GREETING`] bytes, the first within `timeout`, the rest
 /// while they keep coming (a Telnet server sends its negotiation and its banner apart). `None`:
 /// silent, or not a greeting this knows. Nothing is sent.
 pub async fn read_greeting(
     addr: SocketAddr,
     connect_timeout: Duration,
     timeout: Duration,
-) -> Result<Option<crate::proto::greeting::Greeting>, NetError> {
+) -> Result<Option<proto::greeting::Greeting>, NetError> {
     use tokio::io::AsyncReadExt;
     /// How long the rest of a greeting may lag its first bytes.
     const MORE: Duration = Duration::from_millis(200);
     // A connection that sends nothing still counts as one request of the device's gate.
     let _slot = host_gate::open(addr.ip(), host_gate::Wire::Other).await;
     let mut stream = connect_stream(addr, connect_timeout).await?;
-    let mut buf = vec![0u8; crate::proto::greeting::MAX_GREETING];
+    let mut buf = vec![0u8; proto::greeting::MAX_GREETING];
     let mut n = 0;
     let mut wait = timeout;
     while n < buf.len() {
@@ -353,7 +353,7 @@ pub async fn read_greeting(
         }
         wait = MORE;
     }
-    Ok(crate::proto::greeting::classify(&buf[..n]))
+    Ok(proto::greeting::classify(&buf[..n]))
 }
 
 #[cfg(test)]

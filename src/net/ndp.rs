@@ -15,7 +15,7 @@
 //! user's group is in `net.ipv4.ping_group_range`, which also governs IPv6) or else a raw one
 //! (root or CAP_NET_RAW); with neither, only the table is read. The table is read with iproute2's
 //! `ip -6 neigh show dev IF` (netlink RTM_GETNEIGH underneath; IPv6 has no `/proc/net/arp`), parsed by
-//! [`crate::proto::neigh::parse_ip_neigh`].
+//! [`proto::neigh::parse_ip_neigh`].
 
 use std::collections::BTreeMap;
 use std::io;
@@ -24,9 +24,9 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::model::addr::needs_zone;
-use crate::proto::icmpv6;
-use crate::proto::neigh::{Neighbour6, parse_ip_neigh};
+use model::addr::needs_zone;
+use proto::icmpv6;
+use proto::neigh::{Neighbour6, parse_ip_neigh};
 
 /// How long to wait for echo replies: a neighbour on the link answers within milliseconds (its
 /// Neighbor Solicitation first, then the reply).

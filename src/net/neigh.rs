@@ -14,7 +14,7 @@
 
 use std::net::IpAddr;
 
-use crate::proto::neigh::{NeighStat, parse_neigh_stat};
+use proto::neigh::{NeighStat, parse_neigh_stat};
 
 /// The kernel's default `gc_thresh3` (net/ipv4/arp.c).
 pub const KERNEL_DEFAULT_THRESH3: u64 = 1024;
@@ -71,7 +71,7 @@ pub fn entry(ip: IpAddr) -> Entry {
         return Entry::Resolved;
     };
     match std::fs::read_to_string("/proc/net/arp") {
-        Ok(table) => match crate::proto::neigh::entry(&table, v4) {
+        Ok(table) => match proto::neigh::entry(&table, v4) {
             Some(true) => Entry::Resolved,
             Some(false) => Entry::Unresolved,
             None => Entry::Absent,

@@ -19,7 +19,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use tokio::io::unix::AsyncFd;
 
-use crate::proto::arp;
+use proto::arp;
 
 /// An `AF_PACKET` socket that sends and receives ARP on one interface.
 pub struct ArpSocket {

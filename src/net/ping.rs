@@ -18,7 +18,7 @@ use std::time::Duration;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::round_trips::{Estimate, RoundTrips};
-use crate::proto::icmp;
+use proto::icmp;
 
 /// How long answers are awaited after the last request: a routed LAN's round trip is a few
 /// milliseconds; a slow Wi-Fi bridge's a few hundred.

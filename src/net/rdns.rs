@@ -20,28 +20,28 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{OnceCell, Semaphore};
 
-use crate::model::setting::Repeat;
-use crate::model::sync::lock;
+use input::setting::Repeat;
+use model::sync::lock;
 
 /// How long a lookup may take before the scan goes on without it: the system resolver's own
 /// timeout is 5 s per try (resolv.conf(5)); a LAN DNS server answers in milliseconds.
-pub use crate::model::known::{DnsAnswer, NEGATIVE_TTL, POSITIVE_TTL};
+pub use model::known::{DnsAnswer, NEGATIVE_TTL, POSITIVE_TTL};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `dns`: look each device's name up in DNS (`-n`/`--no-dns`, `dns: false`: never, as nmap's
 /// `-n`).
-pub static DNS: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+pub static DNS: input::setting::Setting<bool> = input::setting::Setting {
     key: "dns",
     flag: "--no-dns",
     short: Some('n'),
     repeat: Repeat::Once,
     env: "CAMSCAN_NO_DNS",
-    value_name: crate::model::setting::SWITCH_OFF,
+    value_name: input::setting::SWITCH_OFF,
     help: "Never ask DNS for device names (no reverse lookups; as nmap's -n)",
     default: true,
     choices: None,
-    parse: crate::model::setting::switch,
+    parse: input::setting::switch,
 };
 
 /// Lookups (threads) at once.

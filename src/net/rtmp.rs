@@ -1,6 +1,6 @@
 //! An RTMP client connection (Adobe RTMP 1.0 §5.2; `docs/design/protocols.md`, "RTMP handshake"):
 //! connect, the simple handshake (C0+C1, S0+S1+S2, C2), then chunked messages in and out under
-//! deadlines. The pure codecs are [`crate::proto::rtmp`]; detection (is this port RTMP?) and
+//! deadlines. The pure codecs are [`proto::rtmp`]; detection (is this port RTMP?) and
 //! analysis (which names play?) both use this.
 
 use std::net::SocketAddr;
@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::error::NetError;
-use crate::proto::rtmp::{self, chunk};
+use proto::rtmp::{self, chunk};
 
 /// An RTMP connection after the handshake.
 pub struct Conn {

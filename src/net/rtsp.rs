@@ -4,7 +4,7 @@
 //! headers, and it rejects some real SDPs outright (`docs/design/crates.md`, "retina" and "retina's
 //! strict SDP parser"). This client sends one request at a time on a kept-alive connection, with a
 //! deadline on every read, a cap on every reply, and the pure parser from
-//! [`crate::proto::response`].
+//! [`proto::response`].
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -13,12 +13,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::error::NetError;
-use crate::proto::response::{self, ResponseError, ResponseHead};
+use proto::response::{self, ResponseError, ResponseHead};
 
 /// Largest reply body kept (an SDP). Cameradar caps whole replies at 64 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-pub use crate::proto::USER_AGENT;
+pub use proto::USER_AGENT;
 
 /// A server that answers `503 Service Unavailable` (GStreamer while it tears a shared media down;
 /// Dahua while its connection limit is full, rroller/dahua#603) or `453 Not Enough Bandwidth` (a
@@ -247,10 +247,10 @@ impl RtspClient {
         }
     }
 
-    /// The next interleaved frame or RTSP message on a playing connection ([`crate::proto::rtp`]);
+    /// The next interleaved frame or RTSP message on a playing connection ([`proto::rtp`]);
     /// no deadline of its own (the caller's).
     pub async fn next_item(&mut self) -> Result<Interleaved, NetError> {
-        use crate::proto::rtp::{Item, next};
+        use proto::rtp::{Item, next};
         let what = "RTSP interleaved data";
         loop {
             match next(&self.buf) {

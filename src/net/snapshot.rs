@@ -10,8 +10,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use crate::model::{Credential, Device, Protocol};
 use crate::net::http;
+use model::{Credential, Device, Protocol};
 
 /// The whole fetch, connection to last byte. 5 s: a camera answers a snapshot in well under a
 /// second; a page shows "no snapshot" rather than wait.
@@ -181,7 +181,7 @@ pub fn image_type(body: &[u8]) -> Option<&'static str> {
 /// The `Authorization` answering a camera's 401 (`head`, its first 8 challenges; Digest or Basic,
 /// as it asks) to `GET path` with credential `c`; `None` when it has no challenge we can answer.
 pub fn answer_challenge(
-    head: &crate::proto::response::ResponseHead,
+    head: &proto::response::ResponseHead,
     c: &Credential,
     path: &str,
 ) -> Option<String> {
@@ -192,7 +192,7 @@ pub fn answer_challenge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{OnvifInfo, OnvifProfile, Stream};
+    use model::{OnvifInfo, OnvifProfile, Stream};
 
     fn device(snapshot: Option<&str>, jpeg: Option<&str>) -> Device {
         let mut d = Device::new("10.0.0.5".parse().unwrap());

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::NetError;
-use crate::proto::snmp::{self, SnmpReply};
+use proto::snmp::{self, SnmpReply};
 
 /// The SNMP agent port (RFC 3417).
 pub const PORT: u16 = 161;

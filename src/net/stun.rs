@@ -1,6 +1,6 @@
 //! STUN Binding requests (RFC 5389/8489) over TCP and UDP, under deadlines: what detection asks a
 //! port that may be a STUN/TURN server, and what analysis asks its UDP side. The message codec is
-//! the pure [`crate::proto::stun`].
+//! the pure [`proto::stun`].
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::error::NetError;
-use crate::proto::stun::{self, StunResponse};
+use proto::stun::{self, StunResponse};
 
 fn transaction_id() -> [u8; 12] {
     let mut t = [0u8; 12];

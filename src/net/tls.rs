@@ -125,9 +125,9 @@ pub fn tool_client(ca_pem: Option<&[u8]>, insecure: bool) -> Result<Arc<ClientCo
 }
 
 /// What the certificate a handshake was shown says.
-fn certificate(seen: &Seen) -> Option<Box<crate::model::Certificate>> {
+fn certificate(seen: &Seen) -> Option<Box<model::Certificate>> {
     let der = seen.lock().ok()?.take()?;
-    crate::proto::x509::facts(&der).map(Box::new)
+    proto::x509::facts(&der).map(Box::new)
 }
 
 /// Make ring the process's default rustls provider, once, for clients that take the default
@@ -146,7 +146,7 @@ pub struct TlsInfo {
     /// `TLSv1.3 TLS13_AES_256_GCM_SHA384`.
     pub summary: String,
     /// The certificate the server showed.
-    pub certificate: Option<Box<crate::model::Certificate>>,
+    pub certificate: Option<Box<model::Certificate>>,
 }
 
 /// Connect to `addr` and complete a TLS handshake under `timeout`.
@@ -371,14 +371,14 @@ pub fn postgres_client(
 }
 
 /// Would the server at `addr` agree to TLS 1.1 or older? A hand-made ClientHello offering at most
-/// TLS 1.1 ([`crate::proto::tls_hello`]), and the server's first record read back; the connection
+/// TLS 1.1 ([`proto::tls_hello`]), and the server's first record read back; the connection
 /// is then closed (nothing else is sent). `Ok(None)`: no TLS answer in time.
 pub async fn legacy_hello(
     addr: SocketAddr,
     connect_timeout: Duration,
     timeout: Duration,
-) -> Result<Option<crate::proto::tls_hello::HelloAnswer>, NetError> {
-    use crate::proto::tls_hello;
+) -> Result<Option<proto::tls_hello::HelloAnswer>, NetError> {
+    use proto::tls_hello;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Other).await;
     let mut tcp = crate::net::connect_stream(addr, connect_timeout).await?;

@@ -17,7 +17,7 @@ use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::sync::Mutex;
 
-use crate::model::addr::{needs_zone, url_host};
+use model::addr::{needs_zone, url_host};
 
 /// A zone: the interface's index (the scope id) and name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,7 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::SinkError;
 use crate::error::fmt_duration;
-use crate::store::Notice;
+use store::Notice;
 
 /// One run's deadline: 30 s, for a command that makes a network call of its own (a `curl` to a
 /// chat service, `mail`) with that call's usual 10-20 s timeout, and still short enough that a

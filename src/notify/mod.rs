@@ -1,5 +1,5 @@
 //! Notifications of `camscan watch`: each `--notify` sink receives the inventory's events
-//! ([`Notice`](crate::store::Notice)) from the store's outbox, in order, at least once, across restarts.
+//! ([`Notice`](store::Notice)) from the store's outbox, in order, at least once, across restarts.
 //!
 //! The store writes an event before any sink hears of it; [`deliver`] runs one task per sink that
 //! reads the events after the sink's cursor, hands them to the sink one at a time, and moves the
@@ -21,10 +21,10 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-use crate::model::setting::Settings;
-use crate::model::sync::lock;
-use crate::store::SharedStore;
-use crate::store::StoreError;
+use input::setting::Settings;
+use model::sync::lock;
+use store::SharedStore;
+use store::StoreError;
 
 pub mod exec;
 pub mod mqtt;

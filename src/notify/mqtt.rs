@@ -49,8 +49,8 @@ use tokio::time::Instant;
 
 use super::SinkError;
 use crate::error::fmt_duration;
-use crate::model::setting::{Repeat, SWITCH, Setting, switch};
-use crate::store::Notice;
+use input::setting::{Repeat, SWITCH, Setting, switch};
+use store::Notice;
 
 /// One delivery's deadline (connecting when needed, publishing, every PUBACK): 10 s. A broker on
 /// the LAN acknowledges in milliseconds (docs/design/crates.md, "MQTT: rumqttc": two retained
@@ -557,7 +557,7 @@ impl super::Deliver for Mqtt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{EventKind, NOTICE_SCHEMA, NoticeDevice};
+    use store::{EventKind, NOTICE_SCHEMA, NoticeDevice};
 
     fn notice(kind: EventKind, stream: Option<&str>) -> Notice {
         Notice {

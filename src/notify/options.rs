@@ -1,4 +1,4 @@
-//! `watch`'s notification settings, declared once ([`crate::model::setting::Setting`]): where
+//! `watch`'s notification settings, declared once ([`input::setting::Setting`]): where
 //! events go ([`NOTIFY`]) and each sink's own options (`--webhook-secret-file`,
 //! `--ha-discovery`), declared beside their sink and listed by its registration
 //! ([`super::SinkDef::options`]). [`SETTINGS`] lists them all, for `watch`'s flags and the config
@@ -9,7 +9,7 @@
 //! Precedence is every setting's: the flag, else the config file's `watch:` key, else the
 //! default (off, or not given).
 
-use crate::model::setting::{Declared, Repeat, Setting, lines};
+use input::setting::{Declared, Repeat, Setting, lines};
 
 use super::{mqtt, webhook};
 
@@ -61,7 +61,7 @@ mod tests {
         let mut want = vec!["notify"];
         want.extend(sink_options().iter().map(|d| d.key()));
         assert_eq!(keys, want);
-        crate::model::setting::assert_spelled_from_keys(SETTINGS, &[""]);
+        input::setting::assert_spelled_from_keys(SETTINGS, &[""]);
         assert!(SETTINGS.iter().all(|d| d.env().is_empty()));
     }
 

@@ -10,7 +10,7 @@
 use futures::future::BoxFuture;
 
 use super::{SINKS, SinkError, SinkOptions, or_list, sink_syntax};
-use crate::store::Notice;
+use store::Notice;
 
 /// One kind of notification sink: everything camscan needs to offer it, in one place.
 pub struct SinkDef {
@@ -24,7 +24,7 @@ pub struct SinkDef {
     /// Its own options (`--ha-discovery`), each a setting declared beside the sink and listed in
     /// [`super::SETTINGS`] (`watch`'s flags and the config file's `watch:` keys); `make` reads
     /// their values from [`SinkOptions::values`].
-    pub options: &'static [&'static dyn crate::model::setting::Declared],
+    pub options: &'static [&'static dyn input::setting::Declared],
     /// The running sink for `VALUE` (empty for a form without one), each attempt with the sink's
     /// own deadline; connecting happens on first delivery.
     pub make: fn(value: &str, options: &SinkOptions) -> Result<Sink, String>,

@@ -6,7 +6,7 @@ use std::io::Write;
 use futures::future::BoxFuture;
 
 use super::SinkError;
-use crate::store::Notice;
+use store::Notice;
 
 /// The `stdout` sink.
 pub struct Stdout;

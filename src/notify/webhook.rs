@@ -24,8 +24,8 @@ use sha2::Sha256;
 
 use super::SinkError;
 use crate::error::fmt_duration;
-use crate::model::setting::{Repeat, Setting, path};
-use crate::store::Notice;
+use input::setting::{Repeat, Setting, path};
+use store::Notice;
 
 /// One POST's deadline, from connecting to the end of the answer: 10 s, GitHub's own limit for a
 /// webhook receiver to answer (its "timed out" deliveries), far above what a receiver on a LAN

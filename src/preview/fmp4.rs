@@ -517,7 +517,7 @@ mod tests {
 
     use super::super::fmp4_init::put_descriptor;
     use super::*;
-    use crate::proto::mp4;
+    use proto::mp4;
 
     /// A minimal well-formed avcC: High profile level 3.1, one SPS and one PPS (bodies shortened;
     /// the muxer checks the record's framing, not the parameter sets' contents).

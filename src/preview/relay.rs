@@ -38,10 +38,10 @@ use super::relay_viewers::{Lease, Shared};
 use crate::analyze::sessions::DeviceSessions;
 use crate::analyze::verify::{Step, step};
 use crate::credentials::Credential;
-use crate::model::sync::lock;
 use crate::net::rtsp::{USER_AGENT, start_patience};
-use crate::store::CheckTarget;
-use crate::store::SharedStore;
+use model::sync::lock;
+use store::CheckTarget;
+use store::SharedStore;
 
 /// No media for this long: the camera is taken for gone and the session opened again.
 pub const STALL: Duration = Duration::from_secs(5);

@@ -21,9 +21,9 @@ use crate::discovery::Batch;
 use crate::discovery::ledger::Ledger;
 use crate::discovery::tally::Tally;
 use crate::discovery::targets::TargetSet;
-use crate::model::setting::{Repeat, Setting};
 use crate::net::neigh::Entry;
 use crate::net::{self, ConnectOutcome};
+use input::setting::{Repeat, Setting};
 
 /// Per-host stripes: enough that unrelated hosts rarely share one.
 const HOST_STRIPES: usize = 4096;
@@ -53,7 +53,7 @@ pub static PORTS: Setting<std::borrow::Cow<'static, [u16]>> = Setting {
                80,81,88,443,8000,8080,8081,8443,1935,7447,34567,37777,2020,3478,8088,1984,8889]",
     default: std::borrow::Cow::Borrowed(&DEFAULT_PORTS),
     choices: None,
-    parse: |t| crate::model::setting::ports(t).map(std::borrow::Cow::Owned),
+    parse: |t| input::setting::ports(t).map(std::borrow::Cow::Owned),
 };
 /// `--concurrency`: probes in flight at once (`None`: from the open-file limit,
 /// [`crate::net::default_concurrency`]).
@@ -68,7 +68,7 @@ pub static CONCURRENCY: Setting<Option<usize>> = Setting {
            once [default: derived from the open-file limit, at most 1024]",
     default: None,
     choices: None,
-    parse: |t| crate::model::setting::count(t, 1).map(Some),
+    parse: |t| input::setting::count(t, 1).map(Some),
 };
 
 /// Probes in flight to one host: more than the default port list, so a host that drops every SYN
@@ -91,7 +91,7 @@ pub static PER_HOST: Setting<usize> = Setting {
     help: "Probes in flight to one host at once [default: 32]",
     default: DEFAULT_PER_HOST,
     choices: None,
-    parse: |t| crate::model::setting::count(t, 1),
+    parse: |t| input::setting::count(t, 1),
 };
 
 /// `--max-rate`: connects a second, all hosts together (0: no limit; `None`: the plan's
@@ -108,7 +108,7 @@ pub static MAX_RATE: Setting<Option<u32>> = Setting {
            Desktop]",
     default: None,
     choices: None,
-    parse: |t| crate::model::setting::count(t, 0).map(Some),
+    parse: |t| input::setting::count(t, 0).map(Some),
 };
 
 /// `--retries`: retries of a connect that failed for a local reason (at most 10).
@@ -124,7 +124,7 @@ pub static RETRIES: Setting<u32> = Setting {
            lost, never closed [default: 4]",
     default: DEFAULT_RETRIES,
     choices: None,
-    parse: |t| match crate::model::setting::count(t, 0)? {
+    parse: |t| match input::setting::count(t, 0)? {
         n if n > 10 => Err("at most 10".into()),
         n => Ok(n),
     },

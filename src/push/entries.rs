@@ -16,8 +16,8 @@ use super::tools::EntryInput;
 pub use super::tools::Password;
 use super::{Options, Settings, ToolKind};
 use crate::export::cameras::{self, Camera};
-use crate::model::{Credential, Report, StreamStatus, encode_userinfo};
-use crate::store::{Store, StoredDevice};
+use model::{Credential, Report, StreamStatus, encode_userinfo};
+use store::{Store, StoredDevice};
 
 /// The cameras of the inventory for one tool, with what each would be written as.
 pub struct Cameras<'a> {
@@ -49,7 +49,7 @@ pub fn report(devices: Vec<StoredDevice>) -> (Report, Vec<i64>) {
     let now = jiff::Timestamp::now().to_string();
     (
         Report {
-            schema_version: crate::model::SCHEMA_VERSION,
+            schema_version: model::SCHEMA_VERSION,
             camscan_version: env!("CARGO_PKG_VERSION").to_string(),
             started_at: now.clone(),
             finished_at: now,
@@ -226,7 +226,7 @@ impl<'a> Cameras<'a> {
 }
 
 /// Why `tool` takes no stream of the camera `d` (a device the exports' camera plan leaves out).
-fn left_out(d: &crate::model::Device, id: i64, tool: ToolKind) -> LeftOut {
+fn left_out(d: &model::Device, id: i64, tool: ToolKind) -> LeftOut {
     let name = d
         .camera_name
         .clone()
@@ -237,10 +237,10 @@ fn left_out(d: &crate::model::Device, id: i64, tool: ToolKind) -> LeftOut {
         .first()
         .map(|s| cameras::safe_url(&s.url))
         .unwrap_or_default();
-    let opened: Vec<&crate::model::Stream> = d
+    let opened: Vec<&model::Stream> = d
         .streams
         .iter()
-        .filter(|s| crate::model::roles::exportable(s))
+        .filter(|s| model::roles::exportable(s))
         .collect();
     let why = if d.streams.is_empty() {
         "camscan found no stream of it: nothing to push (give its path with --paths, or enable \
@@ -276,13 +276,13 @@ fn left_out(d: &crate::model::Device, id: i64, tool: ToolKind) -> LeftOut {
 /// among `creds`, by the inventory's keyed hash of the login that opened it.
 fn find_password(
     store: &Store,
-    logins: &[crate::store::StoredLogin],
+    logins: &[store::StoredLogin],
     device_id: i64,
     cam: &Camera<'_>,
     creds: &[Credential],
 ) -> Option<String> {
     let user = cam.main.username.as_deref()?;
-    let mut candidates: Vec<&crate::store::StoredLogin> = logins
+    let mut candidates: Vec<&store::StoredLogin> = logins
         .iter()
         .filter(|l| l.device_id == device_id && l.username == user)
         .collect();

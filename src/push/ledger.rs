@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::plan::{Running, canonical, mask, project, readback_hash};
-use crate::store::PushRecord;
+use store::PushRecord;
 
 /// Entries a person renamed in a tool that keys its entries by a key of its own beside the name
 /// people see (Home Assistant's entry id, [`PushRecord::tool_key`]; one item per entry): each

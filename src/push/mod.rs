@@ -33,10 +33,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::model::Credential;
-use crate::store::{Pending, PushRecord, Store, StoreError};
 use client::Client;
+use model::Credential;
 use plan::{Action, Step};
+use store::{Pending, PushRecord, Store, StoreError};
 
 /// A request's deadline: an unreachable or stuck tool fails the push within this (15 s with the
 /// connect attempt's own 5 s cap: the bound).
@@ -116,7 +116,7 @@ impl Target {
         let tool = ToolKind::parse(tool).ok_or_else(|| {
             format!(
                 "{tool:?}: not a tool camscan pushes into ({})",
-                <ToolKind as crate::model::choice::Choice>::choice_names().join(", ")
+                <ToolKind as input::choice::Choice>::choice_names().join(", ")
             )
         })?;
         Target::new(tool, url)
@@ -338,7 +338,7 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
 async fn plan_push<'a>(
     store: &mut Store,
     settings: &Settings,
-    report: &'a crate::model::Report,
+    report: &'a model::Report,
     ids: &[i64],
 ) -> Result<(Push<'a>, Outcome), PushError> {
     let target = &settings.target;

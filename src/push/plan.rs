@@ -12,7 +12,7 @@
 //!
 //! Passwords never enter the ledger: URLs lose their userinfo and any `password` field is masked
 //! ([`mask`]) before anything is compared, stored or hashed; whether a password changed is told
-//! by a keyed MAC of it ([`crate::store::Store::secret_mac`]).
+//! by a keyed MAC of it ([`store::Store::secret_mac`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::store::PushRecord;
+use store::PushRecord;
 
 /// One camera camscan would write, before a name is fixed.
 #[derive(Debug, Clone)]
@@ -859,7 +859,7 @@ mod tests {
         let e = entry(0, "front");
         let running = readback(&e);
         let mut r = record("front", 1, &e, &running);
-        r.pending = Some(crate::store::Pending {
+        r.pending = Some(store::Pending {
             written: ledger_text(&e),
             secret: Some(vec![2]),
         });

@@ -6,9 +6,9 @@ use std::io::{self, Write};
 use super::Outcome;
 use super::plan::Action;
 use crate::export::table::fit;
-use crate::model::table::Table;
+use crate::table_writer::Table;
 
-crate::choices! {
+input::choices! {
     /// How `camscan push` prints its plan and results.
     pub enum PushFormat {
         /// A table for people, then a summary line.
@@ -19,8 +19,8 @@ crate::choices! {
 }
 
 /// `camscan push -f`.
-pub static FORMAT: crate::model::setting::Setting<PushFormat> =
-    crate::model::choice::format_setting(PushFormat::Table);
+pub static FORMAT: input::setting::Setting<PushFormat> =
+    input::choice::format_setting(PushFormat::Table);
 
 /// The plan and results as `format` says, the table fitted to `width`.
 pub fn write(o: &Outcome, format: PushFormat, width: u16, out: &mut dyn Write) -> io::Result<()> {

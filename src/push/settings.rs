@@ -1,4 +1,4 @@
-//! A push's settings, declared once ([`crate::model::setting::Setting`]) in three lists the
+//! A push's settings, declared once ([`input::setting::Setting`]) in three lists the
 //! entrance makes flags from (`cli::setting_args`): [`OPTIONS`], how any push reaches and writes
 //! into a tool (`push`, `scan --push`, `watch --push`, `serve --push`); [`SETTINGS`], the `push`
 //! command's own; [`AFTER_SCAN`], `--push` of the commands that scan. None is a config-file key.
@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::model::setting::{Declared, Repeat, SWITCH, Setting, list, path, switch};
+use input::setting::{Declared, Repeat, SWITCH, Setting, list, path, switch};
 
 /// How a push reaches and writes into a tool, in `--help`'s order.
 pub static OPTIONS: &[&dyn Declared] = &[
@@ -248,7 +248,7 @@ mod tests {
 
     #[test]
     fn every_push_setting_is_spelled_from_its_key() {
-        crate::model::setting::assert_spelled_from_keys(
+        input::setting::assert_spelled_from_keys(
             OPTIONS.iter().chain(SETTINGS).chain(AFTER_SCAN),
             &[""],
         );

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::plan::{self, Action};
 use super::{Outcome, Push, PushError, Result1, held, tools};
 use super::{ledger, written_keys_of};
-use crate::store::{Pending, PushRecord, Store};
+use store::{Pending, PushRecord, Store};
 
 /// Step 3: read the tool again; each step's result, and the ledger written from what the tool
 /// holds.

@@ -1,4 +1,4 @@
-//! A scan and the inventory: opening it where the settings say ([`crate::store::Inventory`]:
+//! A scan and the inventory: opening it where the settings say ([`store::Inventory`]:
 //! an SQLite file or a PostgreSQL database, told apart when the command resolved its settings),
 //! what it knows of the targets before a scan (paths and credentials that worked, trusted reverse
 //! DNS answers), and recording the scan after its results were written, with the summary of what
@@ -9,21 +9,21 @@
 //! back are in [`crate::cmds`]. What the long-running parts share besides (a host's turn handed
 //! to the task beside it, what serve shares with its watcher) is [`round`]'s too.
 //!
-//! Everything about SQLite and PostgreSQL stays behind [`crate::store::Store`]; this module only
+//! Everything about SQLite and PostgreSQL stays behind [`store::Store`]; this module only
 //! opens the inventory and turns a scan's configuration and report into store calls.
 //! [`CommandError`] is how a command that uses the inventory fails.
 
 pub mod round;
 
-use crate::model::environment::Environment;
+use input::environment::Environment;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::model::{DiscoveryMethod, Report};
 use crate::scan::ScanConfig;
-use crate::store::{Inventory, InventoryAt};
-use crate::store::{PgTarget, Recorded, ScanInfo, ScanSummary, Store, StoreError};
+use model::{DiscoveryMethod, Report};
+use store::{Inventory, InventoryAt};
+use store::{PgTarget, Recorded, ScanInfo, ScanSummary, Store, StoreError};
 
 /// Why an inventory command (or the recording of a scan) failed. One line each; exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +95,7 @@ pub const TOKEN_FILE: &str = "serve.token";
 /// directory of the default inventory file (`$XDG_STATE_HOME/camscan/`), which is this machine's.
 pub fn token_path(store: &Inventory) -> PathBuf {
     let InventoryAt::File(store_path) = &store.at else {
-        return match crate::store::default_db_path(&store.env)
+        return match store::default_db_path(&store.env)
             .as_deref()
             .and_then(Path::parent)
         {
@@ -112,7 +112,7 @@ pub fn token_path(store: &Inventory) -> PathBuf {
 /// Open the inventory `db` names: an SQLite file, or a `postgres://` URL with its password from
 /// `password_file` (`--db-password-file`) or libpq's usual places, and TLS as its `sslmode`
 /// asks; the key of its credential hashes in `key_file` (`--credential-key`), else its default
-/// place ([`crate::store::cred_key`]).
+/// place ([`store::cred_key`]).
 pub fn open_db(
     db: &InventoryAt,
     password_file: Option<&Path>,
@@ -138,7 +138,7 @@ pub fn pg_target(
     let bad = |detail: String| {
         CommandError::Usage(format!(
             "--db {}: {detail}",
-            crate::store::db::location::redact_url(url)
+            store::db::location::redact_url(url)
         ))
     };
     let mut target = PgTarget::from_url(url, &env).map_err(bad)?;
@@ -157,7 +157,7 @@ pub fn pg_target(
         tracing::warn!("{warning}");
     }
     use crate::net::tls::ServerCheck;
-    use crate::store::db::location::SslMode;
+    use store::db::location::SslMode;
     let check = match target.sslmode {
         SslMode::Disable => None,
         SslMode::Prefer | SslMode::Require => Some(ServerCheck::Nothing),
@@ -233,7 +233,7 @@ pub enum Output {
 /// round ([`round::scan_round`]) is this with a store.
 pub async fn run_scan(
     cfg: &ScanConfig,
-    store: Option<&crate::store::SharedStore>,
+    store: Option<&store::SharedStore>,
     output: Output,
     enrich: impl AsyncFnOnce(&mut Report, &crate::analyze::context::AuthSettings),
 ) -> Result<(crate::scan::Scanned, Option<RecordedScan>), CommandError> {
@@ -250,7 +250,7 @@ pub async fn run_scan(
 /// [`run_scan`] with a store, its recording always given: what a long-running host's rounds run.
 pub(crate) async fn scan_recorded(
     cfg: &ScanConfig,
-    store: &crate::store::SharedStore,
+    store: &store::SharedStore,
     output: Output,
 ) -> Result<(crate::scan::Scanned, RecordedScan), CommandError> {
     let (scanned, parts) = run(cfg, Some(store), output, async |_, _| {}).await?;
@@ -262,7 +262,7 @@ pub(crate) async fn scan_recorded(
 /// (`Some` with a store), enriched.
 async fn run(
     cfg: &ScanConfig,
-    store: Option<&crate::store::SharedStore>,
+    store: Option<&store::SharedStore>,
     output: Output,
     enrich: impl AsyncFnOnce(&mut Report, &crate::analyze::context::AuthSettings),
 ) -> Result<(crate::scan::Scanned, Option<Recorded>), CommandError> {
@@ -321,7 +321,7 @@ fn joined(e: tokio::task::JoinError) -> CommandError {
 /// [`run_scan`]'s last step with a store: its end recorded ([`finish`]), off the async workers.
 async fn end(
     cfg: &ScanConfig,
-    store: &crate::store::SharedStore,
+    store: &store::SharedStore,
     scanned: crate::scan::Scanned,
     parts: Option<Recorded>,
 ) -> Result<(RecordedScan, crate::scan::Scanned), CommandError> {
@@ -382,8 +382,8 @@ struct Live {
     scan_id: i64,
     /// [`ScanConfig::unrecorded_ports`].
     unrecorded: Vec<u16>,
-    tx: Option<std::sync::mpsc::Sender<crate::model::Device>>,
-    thread: Option<std::thread::JoinHandle<Vec<crate::store::StoreEvent>>>,
+    tx: Option<std::sync::mpsc::Sender<model::Device>>,
+    thread: Option<std::thread::JoinHandle<Vec<store::StoreEvent>>>,
 }
 
 impl Live {
@@ -395,7 +395,7 @@ impl Live {
     pub const PART: usize = 500;
 
     /// Begin recording `cfg`'s scan in `store`.
-    pub fn begin(store: &crate::store::SharedStore, cfg: &ScanConfig) -> Result<Live, StoreError> {
+    pub fn begin(store: &store::SharedStore, cfg: &ScanConfig) -> Result<Live, StoreError> {
         let now = jiff::Timestamp::now().to_string();
         let ports = recorded_ports(cfg);
         let mut info = ScanInfo::of_report(
@@ -415,7 +415,7 @@ impl Live {
             &cfg.discovery,
         );
         let scan_id = store.lock().begin_scan(&info)?;
-        let (tx, rx) = std::sync::mpsc::channel::<crate::model::Device>();
+        let (tx, rx) = std::sync::mpsc::channel::<model::Device>();
         let (store, creds) = (store.clone(), cfg.credentials.clone());
         let thread = std::thread::Builder::new()
             .name("camscan-record".into())
@@ -479,7 +479,7 @@ impl Live {
     pub fn on_final(&self) -> crate::scan::collect::OnFinal<'static> {
         let tx = self.tx.clone();
         let unrecorded = self.unrecorded.clone();
-        Box::new(move |d: &crate::model::Device| {
+        Box::new(move |d: &model::Device| {
             if let Some(tx) = &tx {
                 let _ = tx.send(for_inventory(d, &unrecorded));
             }
@@ -489,14 +489,14 @@ impl Live {
 
     /// Stop recording parts (what came in is recorded first): the scan's id and the events the
     /// parts derived.
-    pub fn end(mut self) -> crate::store::Recorded {
+    pub fn end(mut self) -> store::Recorded {
         drop(self.tx.take());
         let events = self
             .thread
             .take()
             .and_then(|t| t.join().ok())
             .unwrap_or_default();
-        crate::store::Recorded {
+        store::Recorded {
             scan_id: self.scan_id,
             events,
             new: 0,
@@ -513,7 +513,7 @@ pub struct RecordedScan {
     /// Against the latest complete scan of the same targets, for a complete scan.
     pub summary: Option<Summary>,
     /// The events it derived.
-    pub events: Vec<crate::store::StoreEvent>,
+    pub events: Vec<store::StoreEvent>,
 }
 
 /// Record a finished (or interrupted) scan whose report was already written, with what changed
@@ -542,9 +542,8 @@ pub fn record_with_events(
         };
         &stripped
     };
-    let same = |s: &ScanSummary| {
-        s.scan.complete && crate::store::same_targets(&s.scan.targets, &report.targets)
-    };
+    let same =
+        |s: &ScanSummary| s.scan.complete && store::same_targets(&s.scan.targets, &report.targets);
     let earlier = store.scans(Some(&cfg.site))?.into_iter().find(same);
     let ports = recorded_ports(cfg);
     let info = ScanInfo::of_report(report, &cfg.site, &ports, &cfg.discovery);
@@ -592,7 +591,7 @@ fn recorded_ports(cfg: &ScanConfig) -> Vec<u16> {
 }
 
 /// `d` as the inventory records it: without what was found on `unrecorded` ports.
-fn for_inventory(d: &crate::model::Device, unrecorded: &[u16]) -> crate::model::Device {
+fn for_inventory(d: &model::Device, unrecorded: &[u16]) -> model::Device {
     let mut d = d.clone();
     if !unrecorded.is_empty() {
         d.open_ports.retain(|p| !unrecorded.contains(p));
@@ -607,11 +606,11 @@ mod tests {
     #[test]
     fn same_targets_ignores_order_case_and_repeats() {
         let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(crate::store::same_targets(
+        assert!(store::same_targets(
             &v(&["127.0.0.131-139", "NVR.lan"]),
             &v(&["nvr.lan", "127.0.0.131-139", "nvr.lan"])
         ));
-        assert!(!crate::store::same_targets(
+        assert!(!store::same_targets(
             &v(&["127.0.0.131-139"]),
             &v(&["127.0.0.131-138"])
         ));

@@ -16,7 +16,7 @@ use tokio::sync::{Notify, watch};
 use super::CommandError;
 use crate::metrics::{DeviceLabels, Metrics};
 use crate::scan::ScanConfig;
-use crate::store::SharedStore;
+use store::SharedStore;
 
 /// What one recorded scan gave.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +72,7 @@ pub async fn scan_round(
 /// Set every known device's `camscan_device_up` from the store, and forget those it no longer has.
 pub async fn refresh_devices(store: &SharedStore, metrics: &Metrics) {
     let devices = store
-        .run(|s| s.devices(&crate::store::DeviceQuery::default()))
+        .run(|s| s.devices(&store::DeviceQuery::default()))
         .await;
     let Ok(devices) = devices else {
         return;
@@ -90,7 +90,7 @@ pub async fn refresh_devices(store: &SharedStore, metrics: &Metrics) {
                 vendor: d.vendor.clone().unwrap_or_default(),
                 model: d.model.clone().unwrap_or_default(),
             },
-            d.state != crate::store::DeviceState::Offline,
+            d.state != store::DeviceState::Offline,
         );
     }
     metrics.retain_devices(&ids);

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
 use super::Registry;
-use crate::model::{Device, is_real_serial};
+use model::{Device, is_real_serial};
 
 impl Registry {
     /// The addresses of each box as [`Registry::devices`] merges them, sorted, in the same order as
@@ -115,12 +115,12 @@ impl Registry {
 
     /// The MACs that answered for many addresses ([`SHARED_MAC_MIN`]), by MAC: the report's
     /// `coverage.shared_macs`.
-    pub fn shared_macs(&self) -> Vec<crate::model::coverage::SharedMac> {
+    pub fn shared_macs(&self) -> Vec<model::coverage::SharedMac> {
         let mut out: Vec<_> = self
             .addresses_per_mac()
             .into_iter()
             .filter(|(_, n)| *n > SHARED_MAC_MIN)
-            .map(|(mac, addresses)| crate::model::coverage::SharedMac {
+            .map(|(mac, addresses)| model::coverage::SharedMac {
                 mac,
                 addresses,
                 kind: "bridge or proxy-ARP host (Wi-Fi extender MAC-NAT, proxy-ARP router)".into(),

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::model::{
+use model::{
     Announcement, DeviceName, DiscoveryMethod, Failure, MdnsInfo, OnvifInfo, OnvifProfile, Service,
     Stream, UpnpInfo,
 };
@@ -69,13 +69,13 @@ pub enum Event {
     /// derived when the report is made.
     Capabilities {
         ip: IpAddr,
-        capabilities: Box<crate::model::Capabilities>,
+        capabilities: Box<model::Capabilities>,
     },
     /// A credential of the scan's list opened a service that is not a stream (a web login
     /// wall, the ONVIF device API).
     Login {
         ip: IpAddr,
-        login: crate::model::ServiceLogin,
+        login: model::ServiceLogin,
     },
     /// An HTTP fingerprint of one port: vendor, model and kind, with the evidence.
     Fingerprint {
@@ -122,7 +122,7 @@ pub enum Event {
     /// The cameras an NVR listed as its channels (replacing any list it gave before).
     NvrChannels {
         ip: IpAddr,
-        channels: Vec<crate::model::NvrChannel>,
+        channels: Vec<model::NvrChannel>,
     },
     /// A device heard with an address outside every subnet attached to the interface
     /// (`discovery::misaddressed`): the sighting, the method that heard it and the MAC on the
@@ -130,7 +130,7 @@ pub enum Event {
     Misaddressed {
         ip: IpAddr,
         method: DiscoveryMethod,
-        sighting: Box<crate::model::Misaddressed>,
+        sighting: Box<model::Misaddressed>,
         mac: Option<String>,
     },
 }

@@ -31,12 +31,7 @@ pub(super) fn model_from_greetings(d: &mut Device) {
         .services
         .iter()
         .filter(|s| matches!(s.protocol, Protocol::Telnet | Protocol::Ftp))
-        .find_map(|s| {
-            Some((
-                s.port,
-                crate::model::model_named_in(vendor, s.server.as_deref()?)?,
-            ))
-        });
+        .find_map(|s| Some((s.port, model::model_named_in(vendor, s.server.as_deref()?)?)));
     if let Some((port, model)) = found {
         d.evidence
             .push(format!("port {port}: its greeting names the model {model}"));
@@ -69,7 +64,7 @@ pub(super) fn finish(
         .sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
     // `ok` only for a stream that played: whatever analysed it (a PLAY check, a segment fetched,
     // `--no-verify`), its status is settled here by `verified`, once.
-    d.streams.iter_mut().for_each(crate::model::Stream::settle);
+    d.streams.iter_mut().for_each(model::Stream::settle);
     d.errors
         .sort_by(|a, b| (a.stage, a.port, &a.message).cmp(&(b.stage, b.port, &b.message)));
     if let Some(rules) = rules {
@@ -92,7 +87,7 @@ pub(super) fn finish(
     if let Some(rules) = rules {
         serial_from_mac(&mut d, rules);
     }
-    crate::model::roles::derive(&mut d);
+    model::roles::derive(&mut d);
     // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
     d.is_camera = d.is_camera
         || !d.streams.is_empty()
@@ -102,7 +97,7 @@ pub(super) fn finish(
 
 /// An NVR channel is `verified` when a stream of the NVR with the channel's main stream URL
 /// (compared without credentials) answered PLAY in this scan.
-pub(super) fn mark_played_channels(d: &mut crate::model::Device) {
+pub(super) fn mark_played_channels(d: &mut model::Device) {
     if d.nvr_channels.is_empty() {
         return;
     }
@@ -134,11 +129,9 @@ pub(super) fn mark_played_channels(d: &mut crate::model::Device) {
 /// (ISAPI, Dahua CGI) knows more than ONVIF profiles (the camera's address, model, online state):
 /// channels read from ONVIF profiles never replace a maker's list, whichever came first, and a
 /// maker's list replaces them.
-pub(super) fn set_nvr_channels(d: &mut Device, channels: Vec<crate::model::NvrChannel>) {
-    let onvif = |list: &[crate::model::NvrChannel]| {
-        list.iter()
-            .all(|c| c.source == crate::model::NvrChannel::ONVIF)
-    };
+pub(super) fn set_nvr_channels(d: &mut Device, channels: Vec<model::NvrChannel>) {
+    let onvif =
+        |list: &[model::NvrChannel]| list.iter().all(|c| c.source == model::NvrChannel::ONVIF);
     if !d.nvr_channels.is_empty() && !onvif(&d.nvr_channels) && onvif(&channels) {
         return;
     }

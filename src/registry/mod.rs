@@ -21,12 +21,12 @@ pub use names::{NameRules, name_rank};
 use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 
-use crate::model::is_real_serial;
-use crate::model::{
+use finish::{finish, mark_played_channels, set_nvr_channels};
+use model::is_real_serial;
+use model::{
     Announcement, Device, DiscoveryMethod, MdnsInfo, NameKind, OnvifInfo, Protocol, Service,
     UpnpInfo,
 };
-use finish::{finish, mark_played_channels, set_nvr_channels};
 use names::{add_name, drop_placeholder_names, fill_vendor, serial_from_mac, sort_names};
 
 #[derive(Debug, Default)]
@@ -175,7 +175,7 @@ impl Registry {
     }
 
     /// A failure on `ip`'s device, once: the same answer met on several paths is one error.
-    fn failure(&mut self, ip: IpAddr, failure: crate::model::Failure) {
+    fn failure(&mut self, ip: IpAddr, failure: model::Failure) {
         let errors = &mut self.device(ip).errors;
         if !errors.contains(&failure) {
             tracing::debug!(%ip, stage = ?failure.stage, port = ?failure.port, message = %failure.message, "failure");
@@ -332,7 +332,7 @@ impl Registry {
     }
 
     /// A login that worked (or was refused), once, in a stable order.
-    fn login(&mut self, ip: IpAddr, login: crate::model::ServiceLogin) {
+    fn login(&mut self, ip: IpAddr, login: model::ServiceLogin) {
         let d = self.device(ip);
         if !d.logins.contains(&login) {
             d.logins.push(login);
@@ -365,7 +365,7 @@ impl Registry {
         &mut self,
         ip: IpAddr,
         method: DiscoveryMethod,
-        sighting: crate::model::Misaddressed,
+        sighting: model::Misaddressed,
         mac: Option<String>,
     ) {
         let d = self.device(ip);
@@ -650,8 +650,8 @@ fn absorb(d: &mut Device, other: &Device) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AuthScheme, Stage, Transport};
-    use crate::model::{DeviceName, Failure, Stream};
+    use model::{AuthScheme, Stage, Transport};
+    use model::{DeviceName, Failure, Stream};
 
     fn service(port: u16, protocol: Protocol) -> Service {
         Service {
@@ -880,7 +880,7 @@ mod tests {
     /// whatever the order of answers, and the instance and `.local` names ranked with the others.
     #[test]
     fn mdns_answers_merge_and_fill_gaps_only() {
-        use crate::model::MdnsService;
+        use model::MdnsService;
         let ip: IpAddr = "198.18.0.11".parse().unwrap();
         let service = |service: &str, port, txt: &[&str]| MdnsService {
             service: service.into(),
@@ -1314,7 +1314,7 @@ mod tests {
         r.apply(Event::Mdns {
             ip,
             info: Box::new(MdnsInfo {
-                services: vec![crate::model::MdnsService {
+                services: vec![model::MdnsService {
                     service: "_axis-video._tcp".into(),
                     instance: "AXIS M3045-V - ACCC8E0A1B2C".into(),
                     txt: vec!["macaddress=ACCC8E0A1B2C".into()],
@@ -1350,7 +1350,7 @@ mod tests {
     /// event comes first; a maker's list replaces them; a new ONVIF list replaces an older one.
     #[test]
     fn a_makers_channels_win_over_onvif_profiles() {
-        use crate::model::NvrChannel;
+        use model::NvrChannel;
         let ip: IpAddr = "10.0.0.9".parse().unwrap();
         let ch = |n: u32, source: &str| NvrChannel {
             channel: n,

@@ -3,10 +3,10 @@
 //! and firmware placeholders kept as evidence ([`NameRules`], handed in by the scan); factory-default
 //! names dropped for the next best; a serial from the MAC for vendors that document it so.
 
-use crate::model::{Device, DeviceName, NameKind};
+use model::{Device, DeviceName, NameKind};
 
 use super::{Source, fill};
-use crate::model::is_real_serial;
+use model::is_real_serial;
 
 /// What the knowledge files say about the names and makers devices report, handed in so the
 /// registry stays on `model` (the scan gives the vendor registry and `data/placeholders.yaml`).

@@ -13,9 +13,9 @@ use tokio::sync::mpsc;
 use super::Msg;
 use crate::discovery::ledger::Ledger;
 use crate::error::exit;
-use crate::model::Device;
 use crate::probe::ProbeStats;
 use crate::registry::{Event, Registry};
+use model::Device;
 
 /// What the collector keeps beside the registry: when devices are final, for the NDJSON stream
 /// (written as they become final) and the timing log (a line per final device).
@@ -208,10 +208,7 @@ pub struct Scope {
 }
 
 impl Scope {
-    pub fn of(
-        set: &crate::discovery::targets::TargetSet,
-        plan: &crate::model::plan::Plan,
-    ) -> Scope {
+    pub fn of(set: &crate::discovery::targets::TargetSet, plan: &model::plan::Plan) -> Scope {
         let whole = plan
             .interfaces
             .iter()
@@ -219,7 +216,7 @@ impl Scope {
                 let Ok(net) = i.subnet.parse::<ipnetwork::Ipv4Network>() else {
                     return false;
                 };
-                let range = crate::model::addr::AddrRange::ipv4_net(net.network(), net.prefix());
+                let range = model::addr::AddrRange::ipv4_net(net.network(), net.prefix());
                 // The network and broadcast addresses are never targets of a CIDR.
                 let hosts = range
                     .size()
@@ -515,7 +512,7 @@ impl<'a> Collector<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::DiscoveryMethod;
+    use model::DiscoveryMethod;
 
     #[test]
     fn a_device_is_final_when_nothing_more_can_come_for_it() {

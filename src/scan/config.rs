@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 use crate::credentials::Credential;
 use crate::export::Format;
-use crate::model::DiscoveryMethod;
-use crate::model::environment::ColorChoice;
-use crate::store::{HubConfig, Inventory};
+use input::environment::ColorChoice;
+use model::DiscoveryMethod;
+use store::{HubConfig, Inventory};
 
 /// Everything a scan needs, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,10 +27,10 @@ pub struct ScanConfig {
     /// The declared scan settings ([`super::settings::SCAN`]: the deadlines, the pacing, the login
     /// budget, the waits, the switches), resolved: read where they are used,
     /// `cfg.settings.get(&crate::discovery::arp::ARP_RATE)`.
-    pub settings: crate::model::setting::Settings,
+    pub settings: input::setting::Settings,
     pub format: Format,
     /// The formats' own options (`--csv-delimiter`, `--frigate-restream`, ...).
-    pub format_options: crate::model::setting::Settings,
+    pub format_options: input::setting::Settings,
     /// The table with one row per stream and every detail. Not a key of its own: `main` sets it
     /// from the global `-v` (which also raises the log level).
     pub detail: bool,
@@ -58,7 +58,7 @@ pub struct ScanConfig {
     /// Discovery methods to run.
     pub discovery: Vec<DiscoveryMethod>,
     /// The inventory the scan is recorded in (`--db`, `CAMSCAN_DB`, config `db:`, else
-    /// [`crate::store::default_db_path`]; `--db-password-file`, `--credential-key`); `None` with `--no-db` (or
+    /// [`store::default_db_path`]; `--db-password-file`, `--credential-key`); `None` with `--no-db` (or
     /// when there is no home directory to hold the default): nothing is recorded.
     pub db: Option<Inventory>,
     /// The site the scan is recorded at (`--site`, `CAMSCAN_SITE`, config `site:`, else the

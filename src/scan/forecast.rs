@@ -1,4 +1,4 @@
-//! The scan plan as the report and stderr show it ([`crate::model::plan::Plan`]): made from what
+//! The scan plan as the report and stderr show it ([`model::plan::Plan`]): made from what
 //! [`super::plan`] decided (targets, interfaces, methods, ports, pool) and what the machine says of
 //! itself ([`crate::net::host`]), before anything is sent. Pure: every rule here is a function of
 //! its inputs, tested on fixed ones.
@@ -22,9 +22,9 @@ use std::time::Duration;
 use crate::discovery::arp::{ARP_RATE, CHUNK, DEFAULT_WAIT, expected_duration};
 use crate::discovery::targets::TargetSet;
 use crate::discovery::{DiscoveryMethod, Links};
-use crate::model::addr::from_u128;
-use crate::model::plan::{Estimate, Plan, PlanInterface, PlanMethod, PlanRange, Warning};
 use crate::probe::ProbeSettings;
+use model::addr::from_u128;
+use model::plan::{Estimate, Plan, PlanInterface, PlanMethod, PlanRange, Warning};
 
 /// The most connects a second the port probes make when every port answers at once: the cost of
 /// opening, refusing and closing a socket, not the network's. Measured: 85,974 connects to closed
@@ -57,7 +57,7 @@ pub struct Inputs<'a> {
     /// mDNS go out on them over IPv6 ([`crate::discovery::wsd::v6_links`]).
     pub v6_links: &'a [u32],
     /// The declared scan settings (ARP's broadcast budget).
-    pub settings: &'a crate::model::setting::Settings,
+    pub settings: &'a input::setting::Settings,
     /// `--probe-all`: no host discovery of routed ranges.
     pub probe_all: bool,
     /// The kernel's neighbour table where it can be read ([`crate::net::neigh::limits`]).
@@ -335,7 +335,7 @@ fn scan_warnings(i: &Inputs, discovery: &[PlanMethod], estimate: &Estimate) -> V
                  raise --concurrency",
                 u64::try_from(i.set.len()).unwrap_or(u64::MAX),
                 i.ports.len(),
-                crate::model::plan::duration(estimate.max_seconds),
+                model::plan::duration(estimate.max_seconds),
                 i.probe.concurrency,
                 i.probe.connect_timeout.as_millis()
             ),

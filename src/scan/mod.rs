@@ -46,12 +46,12 @@ use tokio::sync::mpsc;
 use crate::analyze::context::{Known, ScanContext};
 use crate::error::{Error, exit};
 use crate::export::Format;
-use crate::model::{Device, Report, SCHEMA_VERSION};
 use crate::probe::{ProbeNews, ProbeStats};
 use crate::registry::{Event, Registry};
 use collect::Collector;
 pub use collect::{OnFinal, Outcome};
 pub use config::ScanConfig;
+use model::{Device, Report, SCHEMA_VERSION};
 use output::NdjsonStream;
 use plan::ScanPlan;
 
@@ -62,7 +62,7 @@ const EVENT_CHANNEL: usize = 1024;
 /// `camscan scan`: plan, run the pipeline, write the report. Returns what was scanned (its report
 /// already written, for the caller to record; [`Scanned::exit_code`] sums it up).
 /// `progress`: draw a progress bar on stderr (only drawn when stderr is a terminal). `known`: what
-/// earlier scans learnt per address (the inventory's [`crate::store::Store::known`]), tried first
+/// earlier scans learnt per address (the inventory's [`store::Store::known`]), tried first
 /// by the analysers unless `--fresh`. `dns`: the reverse DNS answers the inventory still trusts.
 /// `also`: given each device as it becomes final (the inventory records it then).
 pub async fn run(
@@ -132,7 +132,7 @@ pub async fn find(
         names.seed(dns);
     }
     let (mut ctx, announced) = plan.context(cfg, known);
-    ctx.logins = Arc::new(crate::model::known::KnownLogins::new(logins));
+    ctx.logins = Arc::new(model::known::KnownLogins::new(logins));
     let ctx = (ctx, announced);
     Ok(pipeline(plan, ctx, progress, on_final).await)
 }
@@ -145,11 +145,11 @@ pub struct Memory {
     pub known: HashMap<IpAddr, Known>,
     /// The login that opened each device, by its identity (none with `--fresh`): tried first on
     /// a device recognised at a new address ([`crate::analyze::followed`]).
-    pub logins: Vec<crate::model::known::KnownLogin>,
+    pub logins: Vec<model::known::KnownLogin>,
     pub dns: Vec<crate::net::rdns::DnsAnswer>,
-    pub names: Vec<crate::model::known::GivenName>,
+    pub names: Vec<model::known::GivenName>,
     /// The devices last seen misaddressed: asked for directly.
-    pub misaddressed: Vec<crate::model::known::KnownMisaddressed>,
+    pub misaddressed: Vec<model::known::KnownMisaddressed>,
 }
 
 /// How a run shows its progress.
@@ -307,9 +307,9 @@ pub async fn pipeline(
 fn found(
     registry: &Registry,
     scope: &collect::Scope,
-    given_names: &[crate::model::known::GivenName],
+    given_names: &[model::known::GivenName],
     outcome: &Outcome,
-) -> Vec<crate::model::Device> {
+) -> Vec<model::Device> {
     let mut devices = registry.devices();
     devices.retain(|d| scope.keeps(d));
     crate::export::names::settle(&mut devices, given_names);
@@ -331,7 +331,7 @@ fn scan_coverage(
     fulls_before: Option<u64>,
     registry: &Registry,
     media: &crate::net::media_budget::MediaBudget,
-) -> crate::model::coverage::Coverage {
+) -> model::coverage::Coverage {
     let fulls = match (fulls_before, crate::net::neigh::stat()) {
         (Some(before), Some(after)) => after.table_fulls.saturating_sub(before),
         _ => 0,
@@ -347,9 +347,9 @@ fn scan_coverage(
 }
 
 /// The report's figures of the media budget.
-fn media_coverage(f: crate::net::media_budget::Figures) -> crate::model::coverage::MediaCoverage {
+fn media_coverage(f: crate::net::media_budget::Figures) -> model::coverage::MediaCoverage {
     let kbps = |bytes_a_second: u64| bytes_a_second * 8 / 1000;
-    crate::model::coverage::MediaCoverage {
+    model::coverage::MediaCoverage {
         budget_kbps: kbps(f.rate),
         checks: f.checks,
         bytes: f.bytes,
@@ -366,15 +366,15 @@ fn coverage(
     stats: &ProbeStats,
     tally: &crate::discovery::tally::Tally,
     neighbour_fulls: u64,
-    shared_macs: Vec<crate::model::coverage::SharedMac>,
-) -> crate::model::coverage::Coverage {
+    shared_macs: Vec<model::coverage::SharedMac>,
+) -> model::coverage::Coverage {
     use std::sync::atomic::Ordering;
     let get = ProbeStats::get;
     let seen = tally.neighbour_full.load(Ordering::Relaxed);
-    let mut c = crate::model::coverage::Coverage {
+    let mut c = model::coverage::Coverage {
         arp: tally.arp(),
         host_discovery: tally.host_discovery(),
-        probes: crate::model::coverage::ProbeCoverage {
+        probes: model::coverage::ProbeCoverage {
             connects: get(&stats.done),
             open: get(&stats.open),
             closed: get(&stats.closed),

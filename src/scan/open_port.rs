@@ -8,9 +8,9 @@ use crate::analyze::rtsp;
 use crate::analyze::webrtc::STUN_PORTS;
 use crate::detect::{self, Detection};
 use crate::error::AnalyzeError;
-use crate::model::{Failure, Protocol, Stage};
 use crate::net::{CONNECT_TIMEOUT, TIMEOUT};
 use crate::registry::Event;
+use model::{Failure, Protocol, Stage};
 
 /// Everything one open port yields.
 /// `expected`: the promise of this port's maker clue to the address's RTSP walks, kept (dropped)
@@ -120,17 +120,16 @@ async fn shown_media(addr: std::net::SocketAddr, ctx: &ScanContext) -> bool {
 /// A STUN server found on a TCP port: its service there and on UDP, where WebRTC clients use it.
 async fn stun_events(
     addr: std::net::SocketAddr,
-    response: &crate::proto::stun::StunResponse,
+    response: &proto::stun::StunResponse,
     ctx: &ScanContext,
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
-    let service =
-        |transport, r: &crate::proto::stun::StunResponse| stun_service(addr, transport, r);
-    let mut events = vec![service(crate::model::Transport::Tcp, response)];
+    let service = |transport, r: &proto::stun::StunResponse| stun_service(addr, transport, r);
+    let mut events = vec![service(model::Transport::Tcp, response)];
     // STUN servers listen on UDP too, where WebRTC clients use them.
     let _stun = crate::timing::begin("stun");
     match crate::analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
-        Ok(r) => events.push(service(crate::model::Transport::Udp, &r)),
+        Ok(r) => events.push(service(model::Transport::Udp, &r)),
         Err(e) => events.push(Event::Failure {
             ip,
             failure: Failure {
@@ -156,13 +155,13 @@ async fn rtmp_events(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<Event
         )
         .await
     };
-    let mut service = crate::model::Service {
-        auth: crate::model::AuthScheme::None,
+    let mut service = model::Service {
+        auth: model::AuthScheme::None,
         note: f.note,
         ..bare_service(port, Protocol::Rtmp)
     };
     if f.streams.is_empty() {
-        service.auth = crate::model::AuthScheme::Unknown;
+        service.auth = model::AuthScheme::Unknown;
     }
     let mut events = vec![Event::Service { ip, service }];
     events.extend(found_events(ip, port, f.streams, f.failures));
@@ -213,7 +212,7 @@ async fn rtsp_events(
     if let Some(talkback) = f.talkback {
         events.push(Event::Capabilities {
             ip,
-            capabilities: Box::new(crate::model::Capabilities {
+            capabilities: Box::new(model::Capabilities {
                 talkback: Some(talkback),
                 ..Default::default()
             }),
@@ -230,8 +229,8 @@ const SHARES_HTTP: &[&str] = &["VLC/"];
 
 /// Whether an RTSP port's OPTIONS answer shows an HTTP server there: an HTTP status line, or the
 /// `Server` of a server known to share its port ([`SHARES_HTTP`]).
-fn shares_http(head: &crate::proto::response::ResponseHead) -> bool {
-    head.protocol == crate::proto::response::HeadProtocol::Http
+fn shares_http(head: &proto::response::ResponseHead) -> bool {
+    head.protocol == proto::response::HeadProtocol::Http
         || head.header("server").is_some_and(|s| {
             let s = s.trim_start().as_bytes();
             SHARES_HTTP
@@ -252,9 +251,7 @@ async fn http_side(addr: std::net::SocketAddr, ctx: &ScanContext) -> Option<Vec<
     )
     .await
     .ok()
-    .filter(|r| {
-        r.head.protocol == crate::proto::response::HeadProtocol::Http && r.head.status != 503
-    })?;
+    .filter(|r| r.head.protocol == proto::response::HeadProtocol::Http && r.head.status != 503)?;
     let http = {
         let _http = crate::timing::begin("http");
         http_events(addr, &reply, None, ctx, None).await
@@ -277,7 +274,7 @@ fn detection_failed(ip: IpAddr, port: u16, e: crate::error::NetError) -> Vec<Eve
         ..
     } = &e
     {
-        let service = crate::model::Service {
+        let service = model::Service {
             tls: Some(format!("handshake failed: {reason}")),
             certificate: Some(c.clone()),
             ..bare_service(port, Protocol::Http)
@@ -296,13 +293,13 @@ fn detection_failed(ip: IpAddr, port: u16, e: crate::error::NetError) -> Vec<Eve
 }
 
 /// A service of `protocol` on `port` with nothing known of it yet.
-fn bare_service(port: u16, protocol: Protocol) -> crate::model::Service {
-    crate::model::Service {
+fn bare_service(port: u16, protocol: Protocol) -> model::Service {
+    model::Service {
         port,
-        transport: crate::model::Transport::Tcp,
+        transport: model::Transport::Tcp,
         protocol,
         server: None,
-        auth: crate::model::AuthScheme::Unknown,
+        auth: model::AuthScheme::Unknown,
         realm: None,
         methods: Vec::new(),
         title: None,
@@ -317,8 +314,8 @@ fn bare_service(port: u16, protocol: Protocol) -> crate::model::Service {
 }
 
 /// A Telnet, FTP or SSH server that greeted: its service, what it said as its `server`.
-fn greeting_service(ip: IpAddr, port: u16, g: crate::proto::greeting::Greeting) -> Event {
-    use crate::proto::greeting::GreetingProtocol;
+fn greeting_service(ip: IpAddr, port: u16, g: proto::greeting::Greeting) -> Event {
+    use proto::greeting::GreetingProtocol;
     let protocol = match g.protocol {
         GreetingProtocol::Telnet => Protocol::Telnet,
         GreetingProtocol::Ftp => Protocol::Ftp,
@@ -326,7 +323,7 @@ fn greeting_service(ip: IpAddr, port: u16, g: crate::proto::greeting::Greeting) 
     };
     Event::Service {
         ip,
-        service: crate::model::Service {
+        service: model::Service {
             server: Some(g.text),
             ..bare_service(port, protocol)
         },
@@ -394,15 +391,14 @@ async fn http_events(
         events.push(Event::Service { ip, service });
     }
     let scheme = if https { "https" } else { "http" };
-    let mut offered =
-        crate::proto::auth::offered_logins(reply.head.headers_named("www-authenticate"));
+    let mut offered = proto::auth::offered_logins(reply.head.headers_named("www-authenticate"));
     if let Some(used) = &f.login_scheme
         && !offered.contains(used)
     {
         offered.push(used.clone());
     }
     if !offered.is_empty() {
-        let logins = crate::model::capabilities::LoginSchemes {
+        let logins = model::capabilities::LoginSchemes {
             service: format!("{scheme}://{addr}"),
             offered,
             used: f.login_scheme.clone(),
@@ -412,7 +408,7 @@ async fn http_events(
     if let Some((username, credential_entry)) = f.login.clone() {
         events.push(Event::Login {
             ip,
-            login: crate::model::ServiceLogin {
+            login: model::ServiceLogin {
                 service: format!("{scheme}://{addr}"),
                 what: "web admin".into(),
                 username,
@@ -431,10 +427,10 @@ async fn http_events(
 }
 
 /// The login schemes one service offered, for the device's capability sheet.
-pub(crate) fn logins_event(ip: IpAddr, logins: crate::model::capabilities::LoginSchemes) -> Event {
+pub(crate) fn logins_event(ip: IpAddr, logins: model::capabilities::LoginSchemes) -> Event {
     Event::Capabilities {
         ip,
-        capabilities: Box::new(crate::model::Capabilities {
+        capabilities: Box::new(model::Capabilities {
             logins: vec![logins],
             ..Default::default()
         }),
@@ -444,17 +440,17 @@ pub(crate) fn logins_event(ip: IpAddr, logins: crate::model::capabilities::Login
 /// A `webrtc` service for a STUN server's answer on `addr` over `transport`.
 fn stun_service(
     addr: std::net::SocketAddr,
-    transport: crate::model::Transport,
-    r: &crate::proto::stun::StunResponse,
+    transport: model::Transport,
+    r: &proto::stun::StunResponse,
 ) -> Event {
     Event::Service {
         ip: addr.ip(),
-        service: crate::model::Service {
+        service: model::Service {
             port: addr.port(),
             transport,
             protocol: Protocol::Webrtc,
             server: r.software.clone(),
-            auth: crate::model::AuthScheme::None,
+            auth: model::AuthScheme::None,
             realm: None,
             methods: Vec::new(),
             title: None,
@@ -477,7 +473,7 @@ pub async fn udp_stun_events(ip: IpAddr, ctx: &ScanContext) -> Vec<Event> {
     let asks = ports.iter().map(|&port| async move {
         let addr = std::net::SocketAddr::new(ip, port);
         match crate::analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
-            Ok(r) => Some(stun_service(addr, crate::model::Transport::Udp, &r)),
+            Ok(r) => Some(stun_service(addr, model::Transport::Udp, &r)),
             Err(
                 crate::error::NetError::Timeout { .. } | crate::error::NetError::Connect { .. },
             ) => None,
@@ -515,7 +511,7 @@ fn product_name(vendor: Option<&str>, fp: &crate::detect::fingerprint::Fingerpri
 fn found_events(
     ip: IpAddr,
     port: u16,
-    streams: Vec<crate::model::Stream>,
+    streams: Vec<model::Stream>,
     failures: Vec<AnalyzeError>,
 ) -> impl Iterator<Item = Event> {
     let streams = streams.into_iter().map(move |stream| Event::Stream {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::export::{self, ExportOptions, Format};
-use crate::model::setting::{Declared, Setting};
+use input::setting::{Declared, Setting};
 
 /// How a scan's report is written (`scan`, `convert`, `watch`'s first scan): `-f` and `-o`, also
 /// the config file's top-level `format:` and `output:`.
@@ -20,11 +20,11 @@ pub static SETTINGS: &[&dyn Declared] = &[&FORMAT, &export::OUTPUT];
 /// `-f`: the report's format ([`export::FORMATS`]).
 pub static FORMAT: Setting<Format> = Setting {
     env: "CAMSCAN_FORMAT",
-    ..crate::model::choice::format_setting(Format::Table)
+    ..input::choice::format_setting(Format::Table)
 };
-use crate::model::Report;
 use crate::probe::ProbeStats;
 use crate::scan::ScanConfig;
+use model::Report;
 
 /// NDJSON written during the scan: each device once, as soon as it is final, to stdout (flushed
 /// after every line, for pipelines) or to the temporary file that becomes `-o FILE` at the end.
@@ -62,7 +62,7 @@ impl NdjsonStream {
 
     /// Write one final device; `Break` when stdout's reader has gone away (`camscan ... | head -1`):
     /// the scan can stop.
-    pub fn write(&mut self, device: &crate::model::Device) -> ControlFlow<()> {
+    pub fn write(&mut self, device: &model::Device) -> ControlFlow<()> {
         if self.error.is_some() || !self.written.insert(device.ip) {
             return self.flow();
         }
@@ -93,7 +93,7 @@ impl NdjsonStream {
 
     /// Write the devices not written yet (those still running at an interrupt), then put the file
     /// in place.
-    pub fn finish(mut self, devices: &[crate::model::Device]) -> Result<(), Error> {
+    pub fn finish(mut self, devices: &[model::Device]) -> Result<(), Error> {
         for d in devices {
             let _ = self.write(d);
         }
@@ -121,9 +121,9 @@ impl NdjsonStream {
 static BAR: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
 
 /// The scan plan on stderr, before anything is sent: its line and one per warning
-/// ([`crate::model::plan::Plan::lines`]), wrapped at words to a terminal's width (under its
+/// ([`model::plan::Plan::lines`]), wrapped at words to a terminal's width (under its
 /// `camscan: plan: ` or `camscan: warning: `). Not with `--quiet`.
-pub fn print_plan(plan: &crate::model::plan::Plan) {
+pub fn print_plan(plan: &model::plan::Plan) {
     let stderr = io::stderr();
     let width = stderr
         .is_terminal()
@@ -151,7 +151,7 @@ pub fn print_plan(plan: &crate::model::plan::Plan) {
 /// held for the whole write, so a bar cannot be registered and drawn while a log that found none
 /// is still being written (that log then moved the bar's first frame up, left on the screen).
 pub fn around_progress<R>(write: impl FnOnce() -> R) -> R {
-    let held = crate::model::sync::lock(&BAR);
+    let held = model::sync::lock(&BAR);
     match held.as_ref() {
         Some(bar) => bar.suspend(write),
         None => write(),
@@ -163,7 +163,7 @@ pub fn around_progress<R>(write: impl FnOnce() -> R) -> R {
 pub async fn end_progress(bar: indicatif::ProgressBar, task: tokio::task::JoinHandle<()>) {
     task.abort();
     let _ = task.await;
-    *crate::model::sync::lock(&BAR) = None;
+    *model::sync::lock(&BAR) = None;
     bar.finish_and_clear();
 }
 
@@ -217,7 +217,7 @@ pub fn progress_bar(
             .progress_chars("=> ")
     };
     // Registered before anything can draw it (after every log being written now).
-    *crate::model::sync::lock(&BAR) = Some(bar.clone());
+    *model::sync::lock(&BAR) = Some(bar.clone());
     bar.set_style(style(Stage::Discovering));
     let b = bar.clone();
     let task = tokio::spawn(async move {

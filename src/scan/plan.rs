@@ -46,7 +46,7 @@ pub struct ScanPlan {
     /// remembers ([`crate::net::rdns::Resolver::seed`]) before the pipeline runs.
     pub names: Option<Arc<crate::net::rdns::Resolver>>,
     /// The plan as the report and stderr show it, warnings included ([`super::forecast`]).
-    pub summary: crate::model::plan::Plan,
+    pub summary: model::plan::Plan,
     /// `--reach-misaddressed`: the scan's temporary addresses; the pipeline removes them at its end.
     pub reach: Option<crate::discovery::reach::Reacher>,
     /// The media budget of the scan's PLAY checks, in bytes a second (`--media-rate`, else a
@@ -56,10 +56,10 @@ pub struct ScanPlan {
     /// The names the inventory gave devices' cameras (empty without one): set by the caller
     /// before the pipeline runs, which gives each device found its name back
     /// ([`crate::export::names::settle`]).
-    pub given_names: Vec<crate::model::known::GivenName>,
+    pub given_names: Vec<model::known::GivenName>,
     /// The devices the inventory last saw misaddressed (empty without one): set by the caller
     /// before the pipeline runs; ARP's listener on each segment asks for those heard there.
-    pub misaddressed_known: Vec<crate::model::known::KnownMisaddressed>,
+    pub misaddressed_known: Vec<model::known::KnownMisaddressed>,
 }
 
 impl ScanPlan {
@@ -128,7 +128,7 @@ impl ScanPlan {
         if attached {
             summary.warnings.insert(
                 0,
-                crate::model::plan::Warning::new(
+                model::plan::Warning::new(
                     "no-targets",
                     format!(
                         "no target given: scanning the attached subnets {}",
@@ -174,7 +174,7 @@ impl ScanPlan {
 
 /// The media budget in bytes a second: `--media-rate` (Mbit/s; 0: no limit), else the default
 /// share of the slowest of the plan's interfaces that says its speed.
-fn media_rate(asked: Option<u32>, interfaces: &[crate::model::plan::PlanInterface]) -> u64 {
+fn media_rate(asked: Option<u32>, interfaces: &[model::plan::PlanInterface]) -> u64 {
     use crate::net::media_budget::{default_rate, link_speed};
     match asked {
         Some(mbit) => u64::from(mbit) * 1_000_000 / 8,
@@ -199,7 +199,7 @@ pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
 
 /// The global connect rate: the one asked for, else the default, lower on Docker Desktop (the
 /// plan's `docker-desktop` warning).
-fn max_rate(asked: Option<u32>, host: &[crate::model::plan::Warning]) -> u32 {
+fn max_rate(asked: Option<u32>, host: &[model::plan::Warning]) -> u32 {
     asked.unwrap_or(if host.iter().any(|w| w.code == "docker-desktop") {
         DOCKER_DESKTOP_MAX_RATE
     } else {

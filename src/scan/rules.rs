@@ -205,7 +205,7 @@ fn parse_targets(targets: &[String]) -> Result<Vec<AddrRange>, Refusal> {
 }
 
 fn parse_ports(p: &str) -> Result<Vec<u16>, Refusal> {
-    crate::model::setting::ports(p).map_err(|reason| {
+    input::setting::ports(p).map_err(|reason| {
         // The error a scan's `--ports` gets (`Error::InvalidPorts`).
         let e = crate::error::Error::InvalidPorts {
             spec: p.to_string(),

@@ -1,5 +1,5 @@
 //! The settings of the commands that scan, listed once ([`SCAN`]): each is declared beside the
-//! code that reads it ([`crate::model::setting::Setting`]), and this list is what the entrance
+//! code that reads it ([`input::setting::Setting`]), and this list is what the entrance
 //! makes `scan`'s, `watch`'s and `audit`'s flags from (`cli::SettingArgs`), what the config
 //! file's top level takes (`cli::file`), what `camscan doctor` knows and what the
 //! references are generated from. The resolved values travel in [`super::ScanConfig::settings`].
@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::setting::{Declared, Settings};
+use input::setting::{Declared, Settings};
 
 /// Every setting of the commands that scan, in `--help`'s order.
 pub static SCAN: &[&dyn Declared] = &[
@@ -47,7 +47,7 @@ pub static SCAN: &[&dyn Declared] = &[
     &crate::analyze::paths::WALK,
     &crate::analyze::ffprobe::FFPROBE,
     &crate::discovery::DISCOVERY,
-    &crate::store::settings::HUB,
+    &store::settings::HUB,
 ];
 
 /// Every scan setting at its default.
@@ -60,7 +60,7 @@ pub fn defaults() -> Settings {
 /// `tests/docs.rs`): each setting's flag, variable, config-file key and `--help` line, from its
 /// declaration.
 pub fn table() -> String {
-    use crate::model::setting::{SWITCH, SWITCH_OFF};
+    use input::setting::{SWITCH, SWITCH_OFF};
     let mut out = String::from("| Flag | Env | In the file | Meaning |\n|---|---|---|---|\n");
     for d in SCAN {
         let short = d.short().map(|c| format!("-{c}, ")).unwrap_or_default();
@@ -102,7 +102,7 @@ mod tests {
         let renamed = [("credentials_file", "credentials"), ("paths_file", "paths")];
         for d in SCAN {
             // A switch its flag turns off is spelled `--no-` and its key.
-            let off = d.value_name() == crate::model::setting::SWITCH_OFF;
+            let off = d.value_name() == input::setting::SWITCH_OFF;
             let key = renamed
                 .iter()
                 .find(|(key, _)| *key == d.key())

@@ -18,8 +18,8 @@ use crate::discovery::ledger::Ledger;
 use crate::discovery::scope::Swept;
 use crate::discovery::tally::Tally;
 use crate::discovery::{Batch, Probes, STAGES, Scope};
-use crate::model::DiscoveryMethod;
 use crate::probe::{self, ProbeNews, ProbeStats};
+use model::DiscoveryMethod;
 
 /// How long after the stages that announce channel counts (the vendor protocols) start a channel
 /// walk that met a gap waits for the device's announced channel count (at most `--discovery-wait`).

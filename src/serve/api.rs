@@ -26,7 +26,7 @@ use super::AppState;
 use super::params::{Params, json, one_of, page};
 use super::problem::{Kind, Problem};
 use super::sse;
-use crate::store::{
+use store::{
     DeviceQuery, DeviceState, EventKind, EventQuery, FindingQuery, FindingState, SEVERITIES, Store,
     StreamState,
 };
@@ -270,7 +270,7 @@ async fn method_not_allowed(req: Request) -> Response {
 /// Run a store read on the blocking pool; its error as a problem.
 async fn read<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+    f: impl FnOnce(&mut Store) -> Result<T, store::StoreError> + Send + 'static,
 ) -> Result<T, Problem> {
     state.store.run(f).await.map_err(Problem::from)
 }
@@ -383,7 +383,7 @@ async fn availability(
 
 /// `GET /api/v1/streams/{id}/checks?since=&limit=`: the stream's newest checks by
 /// `camscan watch --check-streams`, oldest first (the store keeps the last
-/// [`crate::store::CHECKS_PER_STREAM`] of each).
+/// [`store::CHECKS_PER_STREAM`] of each).
 async fn checks(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -534,7 +534,7 @@ mod tests {
     /// offer each, so a new exporter cannot go stale in either.
     #[test]
     fn the_api_document_and_the_page_offer_every_output_format() {
-        use crate::model::choice::Choice;
+        use input::choice::Choice;
         let formats: Vec<String> = crate::export::Format::choice_names()
             .into_iter()
             .map(String::from)

@@ -660,7 +660,7 @@ mod tests {
 
     /// The token file of the SQLite inventory at `db`.
     fn token_path(db: &Path) -> std::path::PathBuf {
-        super::token_path(&crate::store::Inventory::at(db.into()))
+        super::token_path(&store::Inventory::at(db.into()))
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `GET /api/v1/export/{format}`: the inventory in every format `camscan scan -f` writes,
 //! go2rtc/Frigate/MediaMTX configurations included, as a download.
 //!
-//! The document is the inventory as a report ([`crate::store::Store::inventory_report`]): each
+//! The document is the inventory as a report ([`store::Store::inventory_report`]): each
 //! device as the newest scan that saw it described it, URLs without credentials (the configs
 //! refer to passwords as their exporters always do without `--show-credentials`:
 //! `${CAMSCAN_<NAME>_PASSWORD}`-style placeholders or user names only). `state` filters as on
@@ -15,8 +15,8 @@ use super::AppState;
 use super::params::Params;
 use super::problem::{Kind, Problem};
 use crate::export::{ExportOptions, Format, exporter, names};
-use crate::model::choice::Choice;
-use crate::store::{DeviceQuery, DeviceState};
+use input::choice::Choice;
+use store::{DeviceQuery, DeviceState};
 
 /// `GET /api/v1/export/{format}?state=`.
 pub async fn export(

@@ -9,7 +9,7 @@
 //! ([`web`]) is embedded in the binary and reads the same API.
 //!
 //! It sits above the scan pipeline (as `watch` does) and only reads the store; the store's
-//! rusqlite calls run on the blocking pool ([`crate::store::SharedStore::run`]), never on the async
+//! rusqlite calls run on the blocking pool ([`store::SharedStore::run`]), never on the async
 //! workers. Connections go through [`crate::http_server`] (one task each, header deadline, caps);
 //! each request has a deadline and a bounded body ([`api::RequestLimits`]).
 //!
@@ -62,8 +62,8 @@ use crate::record::CommandError;
 use crate::record::round::{Beside, Embedded, Task};
 use crate::scan::ScanConfig;
 use crate::scan::rules::ScanRules;
-use crate::store::SharedStore;
-use crate::store::{HubConfig, Inventory};
+use store::SharedStore;
+use store::{HubConfig, Inventory};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -81,7 +81,7 @@ pub struct AppState {
     pub live_preview: Option<Arc<live::Live>>,
     /// The formats' own options `GET /api/v1/export/{format}` renders with (serve's flags, else
     /// its config file's keys).
-    pub format_options: crate::model::setting::Settings,
+    pub format_options: input::setting::Settings,
     /// The tools the page may push cameras into (`--push`), and the inventory each push opens
     /// for itself (a push waits on the tool, never with the shared store's lock held).
     pub pushes: Arc<push::Pushes>,

@@ -132,7 +132,7 @@ impl Params {
     pub fn since(&self) -> Result<Option<jiff::Timestamp>, Problem> {
         match self.get("since") {
             None => Ok(None),
-            Some(v) => crate::model::when::parse_since(v, jiff::Timestamp::now())
+            Some(v) => model::when::parse_since(v, jiff::Timestamp::now())
                 .map(Some)
                 .map_err(|reason| Problem::invalid("since", v, reason)),
         }

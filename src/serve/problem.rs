@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::store::StoreError;
+use store::StoreError;
 
 /// The Content-Type of a problem document (RFC 9457 §3).
 pub const CONTENT_TYPE: &str = "application/problem+json";

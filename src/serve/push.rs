@@ -28,7 +28,7 @@ use super::AppState;
 use super::params::{Params, json};
 use super::problem::{Kind, Problem};
 use crate::push::{PushError, Settings, ToolKind};
-use crate::store::Inventory;
+use store::Inventory;
 
 /// A request's deadline is the server's ([`super::api::REQUEST_LIMITS`], 10 s): each of a push's
 /// requests to the tool gets at most this, so that a stuck tool is said as such.
@@ -54,15 +54,12 @@ impl Pushes {
     }
 }
 
-/// The state the push ledger gives each of `pushed` (a device's entries, [`crate::store::PushedAs`]):
+/// The state the push ledger gives each of `pushed` (a device's entries, [`store::PushedAs`]):
 /// `written` when the tool's read-back of it was recorded, `pending` when it was sent and not yet
 /// read back (a push cut short, or one under way), `unknown` when the ledger no longer holds it.
 /// The one place the page's device view reads the ledger, through the store's pushes API.
-pub fn ledger_states(
-    store: &crate::store::Store,
-    pushed: &[crate::store::PushedAs],
-) -> Vec<&'static str> {
-    let mut rows: std::collections::HashMap<(String, String), Vec<crate::store::PushRecord>> =
+pub fn ledger_states(store: &store::Store, pushed: &[store::PushedAs]) -> Vec<&'static str> {
+    let mut rows: std::collections::HashMap<(String, String), Vec<store::PushRecord>> =
         std::collections::HashMap::new();
     pushed
         .iter()

@@ -34,11 +34,11 @@ use super::params::{Params, json};
 use super::problem::{Kind, Problem};
 use crate::credentials::Credential;
 use crate::metrics::Metrics;
-use crate::model::sync::lock;
 use crate::probe::ProbeStats;
 use crate::scan::ScanConfig;
 use crate::scan::rules::{Refusal, ScanRules};
-use crate::store::{QueueRefusal, SharedStore};
+use model::sync::lock;
+use store::{QueueRefusal, SharedStore};
 
 /// A new API scan starts at most this often. 10 s: a page's button pressed twice, or a script
 /// in a loop, does not become a scan storm; a person waits for a scan's end anyway.
@@ -467,7 +467,7 @@ async fn queue(state: &AppState, req: ScanRequest) -> Result<Response, Problem> 
             Kind::RateLimited,
             format!(
                 "{} scans wait for site {shown:?}'s agent already; try again when it has taken one",
-                crate::store::requests::MAX_QUEUED
+                store::requests::MAX_QUEUED
             ),
         )
         .retry_after(MIN_GAP)),
@@ -566,7 +566,7 @@ mod tests {
 
     fn scans(allow: &[&str]) -> (tempfile::TempDir, Arc<Scans>) {
         let dir = tempfile::tempdir().unwrap();
-        let store = SharedStore::new(crate::store::Store::open(&dir.path().join("i.db")).unwrap());
+        let store = SharedStore::new(store::Store::open(&dir.path().join("i.db")).unwrap());
         let base = ScanConfig {
             ports: vec![80, 554],
             credentials: vec![Credential::new("admin", "12345")],

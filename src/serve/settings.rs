@@ -1,4 +1,4 @@
-//! `camscan serve`'s own settings, declared once ([`crate::model::setting::Setting`]) and listed
+//! `camscan serve`'s own settings, declared once ([`input::setting::Setting`]) and listed
 //! in [`SETTINGS`], which the entrance makes serve's flags from (`cli::setting_args`). None is a
 //! config-file key: the file's keys serve reads are the scan's, the inventory's and `watch:`.
 //! What they set is [`super::Settings`] (resolved by `cmds::serve::serve`).
@@ -6,7 +6,7 @@
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 
-use crate::model::setting::{Declared, Repeat, SWITCH, Setting, list, pairs, path, switch};
+use input::setting::{Declared, Repeat, SWITCH, Setting, list, pairs, path, switch};
 
 /// Every setting of `camscan serve` but the inventory's, the formats' and the push's, in
 /// `--help`'s order.
@@ -20,7 +20,7 @@ pub static SETTINGS: &[&dyn Declared] = &[
     &SCAN_CREDENTIALS,
     &crate::credentials::CREDENTIALS_FILE,
     &NO_PREVIEW,
-    &crate::store::settings::HUB,
+    &store::settings::HUB,
     &HUB_PASSWORD_FILE,
 ];
 
@@ -160,14 +160,14 @@ pub static NO_PREVIEW: Setting<bool> = Setting {
     parse: switch,
 };
 
-/// `--hub` ([`crate::store::settings::HUB`], the scan's setting) in serve's `--help`: the fleet's
+/// `--hub` ([`store::settings::HUB`], the scan's setting) in serve's `--help`: the fleet's
 /// hub this server's agent sends to and takes queued scans from.
 pub const HUB_HELP: &str = "The fleet's hub: send this site's scans, devices and events to this \
     PostgreSQL inventory (postgres:// URL) as they are recorded, and run the scans the hub queues \
     for this site (held to --allow-targets and the credential sets)";
 
-/// `--hub-password-file`: the scan's ([`crate::store::settings::HUB_PASSWORD_FILE`]).
-pub use crate::store::settings::HUB_PASSWORD_FILE;
+/// `--hub-password-file`: the scan's ([`store::settings::HUB_PASSWORD_FILE`]).
+pub use store::settings::HUB_PASSWORD_FILE;
 
 /// `serve --every`'s help line: watch's setting (`watch::settings::EVERY`, read as `watch
 /// --every` reads it, without its variable), the watcher in this process; not with `--cron`
@@ -202,7 +202,7 @@ mod tests {
     fn every_serve_setting_is_spelled_from_its_key() {
         // `--credentials` is the scan's setting, spelled as the scan spells it.
         let own = SETTINGS.iter().filter(|d| d.key() != "credentials_file");
-        crate::model::setting::assert_spelled_from_keys(own, &["", "CAMSCAN_SERVE_AUTH"]);
+        input::setting::assert_spelled_from_keys(own, &["", "CAMSCAN_SERVE_AUTH"]);
         assert_eq!((LISTEN.parse)("127.0.0.1:8750"), Ok(LISTEN.default));
         assert!((LISTEN.parse)("localhost").is_err());
     }

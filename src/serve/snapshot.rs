@@ -1,7 +1,7 @@
 //! `GET /api/v1/devices/{id}/snapshot`: the camera's still image, fetched by the server so that
 //! no credential ever reaches the browser.
 //!
-//! The device comes from its newest description ([`crate::store::Store::device_report`]); the
+//! The device comes from its newest description ([`store::Store::device_report`]); the
 //! fetch is the camera client's ([`crate::net::snapshot`]: the camera's own addresses only, under
 //! a deadline, a whole JPEG or PNG) with the server's configured credentials (the scan's `default`
 //! and each `--scan-credentials` set). A device without a snapshot URL it may fetch is 404;

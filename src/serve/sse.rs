@@ -28,7 +28,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use super::AppState;
 use super::params::Params;
 use super::problem::{Kind, Problem};
-use crate::store::StoreEvent;
+use store::StoreEvent;
 
 /// How often the newest event id is read while streams are open. 500 ms: an event shows up on a
 /// page within half a second, for one indexed `MAX(id)` query (microseconds) per tick.

@@ -9,7 +9,7 @@ use tokio::sync::Notify;
 
 use crate::metrics::Metrics;
 use crate::record::round::{Turn, scan_round};
-use crate::store::SharedStore;
+use store::SharedStore;
 
 /// What the watch shares with the scans the hub asks for.
 pub(super) struct Host<'a> {

@@ -25,8 +25,8 @@ use super::stream_check::{self, CheckDeadlines};
 use crate::credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
 use crate::scan::ScanConfig;
-use crate::store::SharedStore;
-use crate::store::{CheckLayer, CheckTarget, EventKind};
+use store::SharedStore;
+use store::{CheckLayer, CheckTarget, EventKind};
 
 /// Devices checked side by side.
 pub const DEVICES_AT_ONCE: usize = 32;

@@ -41,12 +41,12 @@ use tokio::sync::{Notify, watch};
 use crate::discovery::listen::{Announcement, Listener};
 use crate::error::exit;
 use crate::metrics::{Metrics, MetricsServer};
-use crate::model::sync::lock;
 use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
 use crate::record::CommandError;
 use crate::record::round::{Beside, Embedded, Task, refresh_devices};
 use crate::scan::ScanConfig;
-use crate::store::SharedStore;
+use model::sync::lock;
+use store::SharedStore;
 
 /// When the scans run.
 #[derive(Debug, Clone)]
@@ -76,8 +76,7 @@ impl Schedule {
                 .map(|c| Schedule::Cron(Box::new(c)))
                 .map_err(|e| format!("--cron {expr:?}: {e}")),
             (Some(age), None) => {
-                let d = crate::model::when::parse_age(age)
-                    .map_err(|e| format!("--every {age}: {e}"))?;
+                let d = model::when::parse_age(age).map_err(|e| format!("--every {age}: {e}"))?;
                 if d < Duration::from_secs(1) {
                     return Err(format!("--every {age}: at least 1s"));
                 }
@@ -134,7 +133,7 @@ pub struct WatchConfig {
     pub metrics: Option<std::net::SocketAddr>,
     /// `--notify` and the sinks' own options (`--webhook-secret-file`, `--ha-discovery`;
     /// [`notify::SETTINGS`]), resolved.
-    pub sink_options: crate::model::setting::Settings,
+    pub sink_options: input::setting::Settings,
     /// [`notify::WEBHOOK_SECRET_ENV`]'s value, as the entrance read it: the webhook secret when
     /// no `--webhook-secret-file` is given (`Debug` shows only whether there is one).
     pub webhook_secret_env: Option<SecretBytes>,

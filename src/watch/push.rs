@@ -14,8 +14,8 @@ use serde_json::json;
 
 use crate::push::plan::Action;
 use crate::push::{Outcome, PushError, Settings};
-use crate::store::EventKind;
-use crate::store::Inventory;
+use store::EventKind;
+use store::Inventory;
 
 /// The first wait after a tool did not answer.
 const BACKOFF_FIRST: Duration = Duration::from_secs(30);

@@ -13,18 +13,18 @@ use super::{AnnouncedScans, PRUNE_EVERY, RETAIN, Reload, Stop, WatchConfig, chec
 use crate::discovery::listen::Announcement;
 use crate::discovery::targets::TargetSet;
 use crate::metrics::Metrics;
-use crate::model::sync::lock;
 use crate::record::CommandError;
 use crate::record::round::scan_round;
 use crate::scan::ScanConfig;
-use crate::store::SharedStore;
+use model::sync::lock;
+use store::SharedStore;
 
 /// What the rounds run with, and what a reload changes.
 pub(super) struct Rounds {
     pub cfg: ScanConfig,
     pub w: WatchConfig,
     /// The inventory's path, kept across reloads.
-    pub db: crate::store::Inventory,
+    pub db: store::Inventory,
     pub store: SharedStore,
     pub metrics: Metrics,
     /// Held by each scan (and by the host's own scans).

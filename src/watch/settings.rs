@@ -1,10 +1,10 @@
-//! `camscan watch`'s own settings, declared once ([`crate::model::setting::Setting`]) and listed
+//! `camscan watch`'s own settings, declared once ([`input::setting::Setting`]) and listed
 //! in [`SETTINGS`], which the entrance makes watch's flags from (`cli::setting_args`). Each is
 //! resolved as every setting is: its flag, else the config file's `watch:` key ([`SECTION`]),
 //! else its default (`cmds::watch::watch` makes them a [`super::WatchConfig`]).
 //! `--notify` and the sinks' options are declared with the sinks (`notify`).
 
-use crate::model::setting::{Declared, Repeat, SWITCH_OFF, Setting, count, pairs, switch, text};
+use input::setting::{Declared, Repeat, SWITCH_OFF, Setting, count, pairs, switch, text};
 
 /// Every setting of `camscan watch` but the scan's, the push's and the sinks', in `--help`'s
 /// order: the config file's `watch:` keys ([`SECTION`]), then `--rounds`, the command line's only.
@@ -184,7 +184,7 @@ mod tests {
 
     #[test]
     fn every_watch_setting_is_spelled_from_its_key() {
-        crate::model::setting::assert_spelled_from_keys(SETTINGS, &[""]);
+        input::setting::assert_spelled_from_keys(SETTINGS, &[""]);
         assert!((OUTBOX_CAP.parse)("0").is_err() && (DOWN_AFTER.parse)("0").is_err());
         assert!((ROUNDS.parse)("x").is_err());
     }

@@ -23,7 +23,7 @@ use retina::client::SessionGroup;
 use crate::analyze::verify::{self, Check};
 use crate::credentials::Credential;
 use crate::net::ConnectOutcome;
-use crate::store::{CheckLayer, CheckResult, CheckTarget};
+use store::{CheckLayer, CheckResult, CheckTarget};
 
 /// Media measured per RTSP check once it flows: 2 s gives a rate from RTP timestamps to within
 /// 2% on a 10 fps stream (see `analyze::verify`), and keeps a round of 100 streams light.

@@ -1,7 +1,7 @@
 //! `camscan watch --write FORMAT=FILE` (config `watch.write:`): exports that follow the cameras.
 //!
 //! After each scan round the inventory is rendered as `camscan serve` renders
-//! `GET /api/v1/export/{format}` (the same document: [`crate::store::Store::inventory_report`],
+//! `GET /api/v1/export/{format}` (the same document: [`store::Store::inventory_report`],
 //! every device the inventory knows as its newest scan described it, URLs without credentials)
 //! and each file is replaced when, and only when, its bytes differ from what is on disk:
 //! a DHCP move, a stream gone or new, a device new or forgotten rewrites the go2rtc/Frigate/MediaMTX
@@ -11,7 +11,7 @@
 //! those figures move a little each time on an unchanged camera. So the document is first
 //! *steadied* against the one rendered last round ([`steady`]): a stream that differs from its
 //! previous description only in those measures, its frame rate within the rule `camscan diff`
-//! and watch's `stream_changed` use ([`crate::store::same_rate`]), keeps its previous
+//! and watch's `stream_changed` use ([`store::same_rate`]), keeps its previous
 //! description; when nothing else changed either, the previous document (with its scan times)
 //! is kept whole. Formats that print measures or the scan's times (table, json, csv, xml, yaml,
 //! ndjson, ha-sheet) are then rewritten on a real change only, like the others.
@@ -40,12 +40,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::export::{ExportOptions, Format, exporter};
-use crate::model::choice::Choice;
-use crate::model::setting::Settings;
-use crate::model::{Report, Stream};
 use crate::notify::exec::Exec;
-use crate::store::DeviceQuery;
-use crate::store::SharedStore;
+use input::choice::Choice;
+use input::setting::Settings;
+use model::{Report, Stream};
+use store::DeviceQuery;
+use store::SharedStore;
 
 /// `--write-then`'s deadline: a reload (`docker restart frigate`, `systemctl reload go2rtc`,
 /// a `curl` to MediaMTX's API) takes seconds; the same 30 s as an `exec=` sink.
@@ -92,7 +92,7 @@ impl Writer {
     pub fn of(
         w: &super::WatchConfig,
         formats: &Settings,
-        db: &crate::store::Inventory,
+        db: &store::Inventory,
     ) -> Result<Option<Writer>, String> {
         Writer::new(&w.write, w.write_then.as_deref(), formats, db.file())
     }
@@ -229,7 +229,7 @@ pub(crate) fn steady(prev: Report, mut now: Report) -> Report {
             }
         }
         // The roles' reasons name the streams' rates: from the streams kept.
-        crate::model::roles::derive(d);
+        model::roles::derive(d);
         // How a port's paths were walked is this scan's account, like a stream's measures: a
         // rescan that found the same paths by what worked last time tells it differently.
         for s in &mut d.services {
@@ -252,8 +252,8 @@ pub(crate) fn steady(prev: Report, mut now: Report) -> Report {
 
 /// The same service but for the account of its path walk (and the reason line it gives when no
 /// path served, which counts the paths asked, or that a rescan did not walk it).
-fn same_service(a: &crate::model::Service, b: &crate::model::Service) -> bool {
-    let bare = |s: &crate::model::Service| {
+fn same_service(a: &model::Service, b: &model::Service) -> bool {
+    let bare = |s: &model::Service| {
         let mut s = s.clone();
         s.path_walk = None;
         if s.note.as_deref().is_some_and(|n| {
@@ -270,7 +270,7 @@ fn same_service(a: &crate::model::Service, b: &crate::model::Service) -> bool {
 fn same_stream(a: &Stream, b: &Stream) -> bool {
     let rate = |s: &Stream| s.video.as_ref().and_then(|v| v.fps);
     let rates = match (rate(a), rate(b)) {
-        (Some(x), Some(y)) => crate::store::same_rate(x, y),
+        (Some(x), Some(y)) => store::same_rate(x, y),
         (x, y) => x == y,
     };
     let bare = |s: &Stream| {
@@ -307,7 +307,7 @@ pub(crate) fn replace_if_changed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Device, Protocol, VideoInfo};
+    use model::{Device, Protocol, VideoInfo};
 
     #[test]
     fn specs_parse() {
@@ -347,7 +347,7 @@ mod tests {
         let mut d = Device::new("10.0.0.5".parse().unwrap());
         d.streams.push(s);
         // As the registry ends a scan: the roles' reasons name the rate.
-        crate::model::roles::derive(&mut d);
+        model::roles::derive(&mut d);
         Report {
             schema_version: 1,
             camscan_version: "0".into(),
@@ -378,12 +378,12 @@ mod tests {
             let mut svc = crate::detect::head::service(
                 554,
                 Protocol::Rtsp,
-                &crate::proto::response::parse_head(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n")
+                &proto::response::parse_head(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n")
                     .unwrap()
                     .unwrap()
                     .0,
             );
-            svc.path_walk = Some(Box::new(crate::model::PathWalk {
+            svc.path_walk = Some(Box::new(model::PathWalk {
                 asked,
                 ..Default::default()
             }));

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use camscan::model::{Credential, Device, Report};
-use camscan::store::{ScanInfo, Store};
+use model::{Credential, Device, Report};
+use store::{ScanInfo, Store};
 
 /// `devices` recorded into the inventory at `db` as the `n`th scan (on 2026-11-0`n`) of
 /// `target`, the streams opened with `login` (the store keeps its keyed hash); the scan's ports
@@ -30,7 +30,7 @@ pub fn record(db: &Path, n: u32, target: &str, devices: Vec<Device>, login: &Cre
         coverage: None,
     };
     let report = Report {
-        schema_version: camscan::model::SCHEMA_VERSION,
+        schema_version: model::SCHEMA_VERSION,
         camscan_version: "0.1.0".into(),
         started_at: scan.started_at.clone(),
         finished_at: scan.finished_at.clone(),

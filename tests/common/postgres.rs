@@ -7,7 +7,7 @@
 //!
 //! Nothing outlives the test process: the server is started with a parent-death signal (SIGINT,
 //! PostgreSQL's fast shutdown) through `setpriv --pdeathsig`, and `Drop` stops it. This file is
-//! also compiled into the library's unit tests (`src/store/testing.rs`), so it uses only std and
+//! also compiled into the library's unit tests (`crates/store/src/testing.rs`), so it uses only std and
 //! `tempfile`.
 
 use std::net::TcpListener;

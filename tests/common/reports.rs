@@ -69,7 +69,7 @@ pub fn keep(stdout: &[u8]) {
     if kind != "json" {
         return;
     }
-    let Ok(report) = serde_json::from_slice::<camscan::model::Report>(stdout) else {
+    let Ok(report) = serde_json::from_slice::<model::Report>(stdout) else {
         return;
     };
     for name in RENDERED {

@@ -12,7 +12,7 @@
 use std::net::SocketAddr;
 
 use super::{HttpFindings, HttpSettings, login};
-use crate::model::{Protocol, Stream};
+use model::{Protocol, Stream};
 
 /// The MJPEG streams of `streams` that prove nothing when a made-up path streams MJPEG too:
 /// every one but the one kept (`/` when it is among them, else the first). Their indexes.
@@ -144,7 +144,7 @@ mod tests {
         assert_eq!(aliases(&two, "http://h/"), [1]);
         // A locked path is no stream to compare.
         let mut locked = mjpeg("http://h/c.mjpg");
-        locked.status = crate::model::StreamStatus::AuthRequired;
+        locked.status = model::StreamStatus::AuthRequired;
         assert!(aliases(&[two[0].clone(), locked], "http://h/").is_empty());
     }
 

@@ -126,9 +126,7 @@ pub(super) async fn whep_endpoints(
         match fetch(addr, "/api/streams", s).await {
             Ok(got) if (200..300).contains(&got.head.status) => {
                 // go2rtc takes a WHEP offer on `/api/webrtc?src=<name>` (its README, "WHEP").
-                for name in
-                    crate::proto::whep::go2rtc_streams(&got.body, webrtc::MAX_GO2RTC_STREAMS)
-                {
+                for name in proto::whep::go2rtc_streams(&got.body, webrtc::MAX_GO2RTC_STREAMS) {
                     candidates.push((
                         format!("/api/webrtc?src={name}"),
                         WhepCandidate::Named { preflight: false },

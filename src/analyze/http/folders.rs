@@ -9,8 +9,8 @@ use super::{
     HttpFindings, HttpSettings, IN_PARALLEL, fetch, http_url, probe_path, same_origin_path,
 };
 use crate::error::AnalyzeError;
-use crate::model::Stream;
-use crate::proto::html::{self, LinkKind};
+use model::Stream;
+use proto::html::{self, LinkKind};
 
 /// A path no server has, asked once a media folder seems to exist: a server that answers it
 /// the same way answers every path so, and its folders prove nothing.
@@ -47,10 +47,7 @@ impl MediaEvidence {
 }
 
 /// What the root answer says about the port being a media server (not a page server).
-pub(super) fn root_evidence(
-    root: &crate::proto::response::ResponseHead,
-    page: &[u8],
-) -> Option<String> {
+pub(super) fn root_evidence(root: &proto::response::ResponseHead, page: &[u8]) -> Option<String> {
     if matches!(root.status, 403 | 404) {
         return Some(format!("root answers HTTP {} (no page)", root.status));
     }

@@ -4,9 +4,9 @@
 use super::manifest::apply_ts;
 use super::{HttpSettings, MAX_FLV, MAX_TS};
 use crate::error::{AnalyzeError, NetError};
-use crate::model::{Measured, Protocol, Stream, VideoInfo};
 use crate::net::http::OpenGet;
-use crate::proto::{mjpeg, ts};
+use model::{Measured, Protocol, Stream, VideoInfo};
+use proto::{mjpeg, ts};
 use std::time::Duration;
 
 /// MJPEG parts read after the opening burst to measure the frame rate (within the window), at
@@ -70,7 +70,7 @@ pub(super) async fn flv_stream(
     port: u16,
     s: &HttpSettings,
 ) -> Result<Stream, AnalyzeError> {
-    use crate::proto::flv;
+    use proto::flv;
     let deadline = tokio::time::Instant::now() + s.timeout;
     got.read_while(MAX_FLV, deadline, |b| {
         flv::parse(b).is_ok_and(|i| i.complete())

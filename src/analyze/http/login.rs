@@ -27,10 +27,10 @@ use super::{HttpFindings, HttpSettings};
 use crate::credentials::{Credential, url_with_credentials};
 use crate::detect::head;
 use crate::error::{AnalyzeError, NetError};
-use crate::model::{AuthScheme, Protocol, StreamStatus};
 use crate::net::http::{OpenGet, answer_challenges, open_get, open_get_as};
 use crate::net::rtsp::Reply;
-use crate::proto::response::ResponseHead;
+use model::{AuthScheme, Protocol, StreamStatus};
+use proto::response::ResponseHead;
 
 /// The pure decision: a locked answer (`401`, `403`) to a path proves nothing when a made-up path
 /// gets the same status: the server answers every path so (a login wall).
@@ -95,7 +95,7 @@ pub enum Refusal {
     /// The host refused a credential that had worked: no more logins are sent to it.
     Locked,
     /// The server's challenges are none we answer: the login schemes they offer
-    /// ([`crate::proto::auth::offered_logins`]).
+    /// ([`proto::auth::offered_logins`]).
     Unanswerable(Vec<String>),
     /// The login request failed.
     Net(NetError),
@@ -175,7 +175,7 @@ pub struct Login {
     scheme: AuthScheme,
     /// The `WWW-Authenticate` values the credential answered (Basic is sent from them).
     challenges: Vec<String>,
-    /// Its position in the credentials list ([`crate::model::Stream::credential_entry`]).
+    /// Its position in the credentials list ([`model::Stream::credential_entry`]).
     entry: Option<usize>,
     /// `--show-credentials`: put it into stream URLs.
     show: bool,
@@ -362,9 +362,7 @@ async fn log_in_at(
         let values: Vec<&str> = challenges.iter().map(String::as_str).collect();
         let Some(authorization) = answer_challenges(&values, &cred.username, &cred.password, path)
         else {
-            return Err(Refusal::Unanswerable(crate::proto::auth::offered_logins(
-                values,
-            )));
+            return Err(Refusal::Unanswerable(proto::auth::offered_logins(values)));
         };
         let got = open_get_as(
             addr,
@@ -399,7 +397,7 @@ async fn log_in_at(
         let scheme = head::best_scheme(
             &challenges
                 .iter()
-                .flat_map(|v| crate::proto::auth::parse_challenges(v))
+                .flat_map(|v| proto::auth::parse_challenges(v))
                 .collect::<Vec<_>>(),
         );
         tracing::info!(%addr, user = %cred.username, "HTTP login accepted");
@@ -565,7 +563,7 @@ pub async fn settle(addr: SocketAddr, findings: &mut HttpFindings, s: &HttpSetti
 /// user did not name with `--paths`) are dropped when a made-up path is locked too, and the
 /// service's note says why.
 pub async fn drop_guessed_locks(addr: SocketAddr, findings: &mut HttpFindings, s: &HttpSettings) {
-    let guessed = |st: &crate::model::Stream| {
+    let guessed = |st: &model::Stream| {
         st.status == StreamStatus::AuthRequired
             && !s.hint_paths.iter().any(|p| st.url.ends_with(p.as_str()))
     };
@@ -595,7 +593,7 @@ mod tests {
     use super::*;
 
     fn head(raw: &str) -> ResponseHead {
-        crate::proto::response::parse_head(raw.as_bytes())
+        proto::response::parse_head(raw.as_bytes())
             .unwrap()
             .unwrap()
             .0

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 
 use super::{HttpSettings, fetch, fetch_up_to, same_origin_path};
 use crate::error::AnalyzeError;
-use crate::model::{AudioInfo, Protocol, Stream, VideoInfo};
-use crate::proto::{h26x, hls, mp4, mpd, ts};
+use model::{AudioInfo, Protocol, Stream, VideoInfo};
+use proto::{h26x, hls, mp4, mpd, ts};
 
 /// A DASH manifest as a stream, or why it is none: not an MPD, or no Representation read, with the
 /// reason the XML walk stopped early if it did (an XML bomb, nesting past the cap, malformed XML).
@@ -18,7 +18,7 @@ pub(super) fn dash(url: String, port: u16, path: &str, text: &str) -> Result<Str
         Some(_) => "no Representation in the manifest",
         None => "not an MPD manifest",
     };
-    let why = crate::proto::xml::walk(text, |_| {})
+    let why = proto::xml::walk(text, |_| {})
         .map(|cut| format!(": {cut}"))
         .unwrap_or_default();
     Err(AnalyzeError::Missing(format!("{what}{why}")).within(format!("DASH {path}")))

@@ -29,12 +29,12 @@ use futures::StreamExt;
 
 use crate::analyze::context::{AuthSettings, ScanContext};
 use crate::error::{AnalyzeError, NetError};
-use crate::model::{Protocol, Stream, VideoInfo};
 use crate::net::http::OpenGet;
-use crate::proto::html::{self, LinkKind};
-use crate::proto::{hls, mjpeg, mp4, mpd, ts};
 pub use folders::{MEDIA_GUESSES, MediaEvidence};
 use folders::{media_guesses, paths_and_folders};
+use model::{Protocol, Stream, VideoInfo};
+use proto::html::{self, LinkKind};
+use proto::{hls, mjpeg, mp4, mpd, ts};
 
 mod any_path;
 mod asking;
@@ -87,7 +87,7 @@ pub struct HttpFindings {
     pub login_scheme: Option<String>,
     /// The cameras behind the port when it is an NVR's web API that listed its channels
     /// ([`nvr`]).
-    pub nvr_channels: Vec<crate::model::NvrChannel>,
+    pub nvr_channels: Vec<model::NvrChannel>,
 }
 
 /// Settings of the HTTP analysis.
@@ -257,7 +257,7 @@ pub async fn analyze(
 
 /// A port whose pages are behind a login its root asked for: when what they showed names no
 /// vendor, the root's answer before the login may (Motion's realm `Motion`).
-fn named_by_wall(findings: &mut HttpFindings, wall: &crate::proto::response::ResponseHead) {
+fn named_by_wall(findings: &mut HttpFindings, wall: &proto::response::ResponseHead) {
     use crate::detect::fingerprint::{Observation, classify};
     if findings
         .fingerprint
@@ -414,7 +414,7 @@ impl HttpFindings {
 fn page_cut(
     addr: SocketAddr,
     path: &str,
-    head: &crate::proto::response::ResponseHead,
+    head: &proto::response::ResponseHead,
     read: usize,
     timeout: Duration,
 ) -> Option<AnalyzeError> {
@@ -476,7 +476,7 @@ async fn probe_path(
     let status = got.head.status;
     if status == 401 || status == 403 {
         let mut stream = Stream::new(url, kind_from_path(path), addr.port());
-        stream.status = crate::model::StreamStatus::AuthRequired;
+        stream.status = model::StreamStatus::AuthRequired;
         stream.auth = crate::detect::head::service(addr.port(), Protocol::Http, &got.head).auth;
         // Only paths that are media by name (or that the user named with --paths) are reported
         // when locked: a 401 on a CGI says little.
@@ -570,7 +570,7 @@ mod tests {
     #[test]
     fn a_focused_analysis_keeps_to_a_named_camera_maker() {
         let reply = |head: &str| crate::net::rtsp::Reply {
-            head: crate::proto::response::parse_head(head.as_bytes())
+            head: proto::response::parse_head(head.as_bytes())
                 .unwrap()
                 .unwrap()
                 .0,
@@ -800,7 +800,7 @@ mod tests {
     #[test]
     fn a_root_with_no_page_looks_like_a_media_server() {
         let head = |raw: &str| {
-            crate::proto::response::parse_head(raw.as_bytes())
+            proto::response::parse_head(raw.as_bytes())
                 .unwrap()
                 .unwrap()
                 .0
@@ -884,7 +884,7 @@ mod tests {
         let addr: SocketAddr = "127.0.0.85:8080".parse().unwrap();
         let head = |extra: &str| {
             let raw = format!("HTTP/1.1 200 OK\r\n{extra}\r\n");
-            crate::proto::response::parse_head(raw.as_bytes())
+            proto::response::parse_head(raw.as_bytes())
                 .unwrap()
                 .unwrap()
                 .0

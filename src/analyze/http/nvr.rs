@@ -5,7 +5,7 @@
 //! a `401` ends the asking.
 //!
 //! * `GET /ISAPI/ContentMgmt/InputProxy/channels`: the channels, with the camera's address on the
-//!   NVR's subnet, port, protocol, model, serial and firmware ([`crate::proto::isapi_channels`]).
+//!   NVR's subnet, port, protocol, model, serial and firmware ([`proto::isapi_channels`]).
 //! * `GET /ISAPI/ContentMgmt/InputProxy/channels/status`: `online` per channel (older firmware
 //!   has none: online is then unknown).
 //!
@@ -15,7 +15,7 @@
 //! stream type", 1 main, 2 sub; the same numbers in Hikvision's "RTSP URL" support note). The
 //! camera itself is never asked: it sits on the NVR's private (PoE) subnet.
 //!
-//! A Dahua NVR ([`ask_dahua`]) is asked over its CGI API ([`crate::proto::dahua_remote`]):
+//! A Dahua NVR ([`ask_dahua`]) is asked over its CGI API ([`proto::dahua_remote`]):
 //!
 //! * [`REMOTE_DEVICE`]: the remote devices it records (address, ports, model, serial...).
 //! * [`CAMERA_STATE`]: each logic channel's connection state (`Connected` is online).
@@ -27,8 +27,8 @@
 use std::net::SocketAddr;
 
 use super::{HttpSettings, fetch};
-use crate::model::NvrChannel;
-use crate::proto::{dahua_remote, isapi_channels};
+use model::NvrChannel;
+use proto::{dahua_remote, isapi_channels};
 
 /// The channel list's path (ISAPI Developer Guide, "ContentMgmt/InputProxy/channels").
 pub const CHANNELS: &str = "/ISAPI/ContentMgmt/InputProxy/channels";

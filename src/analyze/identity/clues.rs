@@ -52,7 +52,7 @@ impl FingerprintClue {
                 },
             );
         } else {
-            let realm = crate::proto::auth::parse_challenges(words.challenge.unwrap_or_default())
+            let realm = proto::auth::parse_challenges(words.challenge.unwrap_or_default())
                 .into_iter()
                 .find_map(|ch| ch.realm);
             let texts: Vec<crate::knowledge::Said> = [

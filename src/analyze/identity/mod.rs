@@ -202,7 +202,7 @@ struct State {
     clues: HashMap<IpAddr, Vec<Clue>>,
     /// What recognises each address's device (its MAC, serial, uuid as heard so far): a device
     /// the inventory knows is recognised at a new address by it ([`crate::analyze::followed`]).
-    keys: HashMap<IpAddr, crate::model::identity::Identity>,
+    keys: HashMap<IpAddr, model::identity::Identity>,
     /// Addresses that showed a media server (a port answered RTSP or RTMP, WS-Discovery).
     media: std::collections::HashSet<IpAddr>,
     /// Addresses with a port that answered as a web server (where an ONVIF device API may be).
@@ -316,8 +316,8 @@ impl Identities {
     pub fn learn_mac(&self, ip: IpAddr, mac: &str) {
         self.learn_keys(
             ip,
-            &crate::model::identity::Identity {
-                mac: crate::model::identity::normalize_mac(mac),
+            &model::identity::Identity {
+                mac: model::identity::normalize_mac(mac),
                 ..Default::default()
             },
         );
@@ -326,9 +326,9 @@ impl Identities {
         }
     }
 
-    /// Learn keys of `ip`'s device (normalised as [`crate::model::identity::Identity::of`] does):
+    /// Learn keys of `ip`'s device (normalised as [`model::identity::Identity::of`] does):
     /// a key heard first is kept.
-    pub fn learn_keys(&self, ip: IpAddr, keys: &crate::model::identity::Identity) {
+    pub fn learn_keys(&self, ip: IpAddr, keys: &model::identity::Identity) {
         if keys.is_empty() {
             return;
         }
@@ -339,7 +339,7 @@ impl Identities {
     }
 
     /// The keys heard for `ip`'s device so far (none: an empty identity).
-    pub fn keys(&self, ip: IpAddr) -> crate::model::identity::Identity {
+    pub fn keys(&self, ip: IpAddr) -> model::identity::Identity {
         self.state().keys.get(&ip).cloned().unwrap_or_default()
     }
 

@@ -7,8 +7,8 @@
 //! failures are dropped (and logged at debug level).
 
 use super::{Caller, Endpoint, Service, endpoint};
-use crate::model::capabilities::Events;
-use crate::proto::{onvif_caps, soap};
+use model::capabilities::Events;
+use proto::{onvif_caps, soap};
 
 impl Caller<'_> {
     /// Fill the findings' `ptz` and `events`. `listed` is GetServices' `(namespace, XAddr)` list;

@@ -8,8 +8,8 @@
 //! profiles naming more than one distinct source token are the channels of a recorder
 //! (`docs/design/protocols.md`, "Cameras behind an NVR", ONVIF).
 
-use crate::model::NvrChannel;
-use crate::proto::soap::Profile;
+use model::NvrChannel;
+use proto::soap::Profile;
 
 /// What [`NvrChannel::source`] says for channels read from ONVIF profiles.
 pub const SOURCE: &str = NvrChannel::ONVIF;

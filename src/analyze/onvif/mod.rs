@@ -20,8 +20,8 @@ use super::context::ScanContext;
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
 use crate::net::http;
-use crate::proto::onvif_caps;
-use crate::proto::soap::{self, DeviceInformation, Profile, TokenKind};
+use proto::onvif_caps;
+use proto::soap::{self, DeviceInformation, Profile, TokenKind};
 
 mod capabilities;
 pub mod channels;
@@ -116,9 +116,9 @@ pub struct OnvifFindings {
     /// The services GetServices listed, by short name (`device`, `media`, `ptz`...), sorted.
     pub services: Vec<String>,
     /// The PTZ service's facts, when the device has one that answered GetNodes.
-    pub ptz: Option<crate::model::capabilities::Ptz>,
+    pub ptz: Option<model::capabilities::Ptz>,
     /// The event service's facts, when the device lists one that answered.
-    pub events: Option<crate::model::capabilities::Events>,
+    pub events: Option<model::capabilities::Events>,
     /// The first media profile's PTZ configuration (with that profile's token), from GetProfiles.
     ptz_profile: Option<(Option<String>, onvif_caps::PtzConfiguration)>,
 }
@@ -130,17 +130,17 @@ impl OnvifFindings {
     /// request gets `ter:NotAuthorized`) or took a token; `used` is how the login that worked
     /// authenticated (`ws-usernametoken-text` for a PasswordText token). `None` when nothing
     /// was refused.
-    pub fn logins(&self) -> Option<crate::model::capabilities::LoginSchemes> {
+    pub fn logins(&self) -> Option<model::capabilities::LoginSchemes> {
         let at = self.api_at?;
         let mut offered =
-            crate::proto::auth::offered_logins(self.http_challenges.iter().map(String::as_str));
+            proto::auth::offered_logins(self.http_challenges.iter().map(String::as_str));
         if self.soap_refused || matches!(self.login_how, Some(0 | 1)) {
             offered.push("ws-usernametoken".into());
         }
         if offered.is_empty() {
             return None;
         }
-        offered.sort_by_key(|o| crate::model::capabilities::login_rank(o));
+        offered.sort_by_key(|o| model::capabilities::login_rank(o));
         let values: Vec<&str> = self.http_challenges.iter().map(String::as_str).collect();
         let used = match self.login_how {
             Some(0) => Some("ws-usernametoken".to_string()),
@@ -148,7 +148,7 @@ impl OnvifFindings {
             Some(_) => http::strongest_client(&values).map(|(_, name)| name),
             None => None,
         };
-        Some(crate::model::capabilities::LoginSchemes {
+        Some(model::capabilities::LoginSchemes {
             service: format!("onvif http://{at}"),
             offered,
             used,

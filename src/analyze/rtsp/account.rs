@@ -167,10 +167,10 @@ fn account(
     (plan, reordered): (&Planned, Option<Option<&str>>),
     (asked, stop): (usize, &Stop),
     walkers: &Walkers,
-) -> crate::model::PathWalk {
+) -> model::PathWalk {
     let by = identity.by.as_ref();
     let walk = &plan.walk;
-    crate::model::PathWalk {
+    model::PathWalk {
         maker: by.map(|c| c.maker.display_name().to_string()),
         model: identity.model.clone(),
         by: by.map(|c| c.source.as_str().to_string()),
@@ -190,7 +190,7 @@ fn account(
                 .cloned(),
         },
         after_first_round: reordered.is_some(),
-        walk: crate::model::choice::Choice::choice(plan.mode).to_string(),
+        walk: input::choice::Choice::choice(plan.mode).to_string(),
         announced: u32::try_from(plan.announced).unwrap_or(u32::MAX),
         stopped: stop.as_str().to_string(),
         asked: u32::try_from(asked).unwrap_or(u32::MAX),

@@ -1,6 +1,6 @@
 //! Talk-back: does the device take audio from a client (the ONVIF RTSP backchannel)? One more
 //! DESCRIBE of the port's main stream, with `Require: www.onvif.org/ver20/backchannel` (ONVIF
-//! Streaming Specification 5.3.1, "RTSP Require-Tag"), read by [`crate::proto::backchannel`].
+//! Streaming Specification 5.3.1, "RTSP Require-Tag"), read by [`proto::backchannel`].
 //!
 //! Read-only and within the lockout rules: nothing is set up or sent to the device but the
 //! DESCRIBE, and only the credential that already opened the stream goes with it (no new login
@@ -15,10 +15,10 @@ use super::walker::authorize;
 use crate::analyze::context::ScanContext;
 use crate::credentials::Credential;
 use crate::error::{AnalyzeError, NetError};
-use crate::model::capabilities::Talkback;
-use crate::model::{Stream, main_stream};
 use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience};
-use crate::proto::backchannel::{REQUIRE_TAG, Verdict, classify};
+use model::capabilities::Talkback;
+use model::{Stream, main_stream};
+use proto::backchannel::{REQUIRE_TAG, Verdict, classify};
 
 /// [`check`], its failure added to `failures`.
 pub(super) async fn talkback(
@@ -196,8 +196,8 @@ fn plain_url(shown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Protocol;
-    use crate::model::StreamStatus;
+    use model::Protocol;
+    use model::StreamStatus;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;

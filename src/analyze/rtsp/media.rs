@@ -6,8 +6,8 @@ use crate::analyze::verify;
 use crate::analyze::verify::Check;
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
-use crate::model::{AudioInfo, Stream, VideoInfo};
-use crate::proto::{h26x, sdp, sdp_facts};
+use model::{AudioInfo, Stream, VideoInfo};
+use proto::{h26x, sdp, sdp_facts};
 use retina::client::Session;
 use retina::codec::ParametersRef;
 use std::net::SocketAddr;
@@ -49,7 +49,7 @@ pub(super) fn description_key(body: &[u8]) -> Option<String> {
 
 /// Fold a PLAY check's measurement into the stream: a measured frame rate that differs from the
 /// declared one by more than 5% replaces it (and says so in `fps_source`).
-pub(super) fn fold_measured(stream: &mut Stream, url: &str, m: crate::model::Measured) {
+pub(super) fn fold_measured(stream: &mut Stream, url: &str, m: model::Measured) {
     stream.verified = true;
     if let (Some(v), Some(measured)) = (stream.video.as_mut(), m.fps) {
         let agrees = v.fps.is_some_and(|d| (d - measured).abs() <= d * 0.05);
@@ -99,7 +99,7 @@ pub(super) struct Sessioned {
     /// The SDP the session was described with; `None`: it was not described.
     pub(super) sdp: Option<Vec<u8>>,
     /// The PLAY check's measurement (`None` when not asked for), or why the session failed.
-    pub(super) result: Result<Option<crate::model::Measured>, verify::Failed>,
+    pub(super) result: Result<Option<model::Measured>, verify::Failed>,
 }
 
 /// One retina session on a stream, within the device's session cap: DESCRIBE (the media facts),

@@ -33,8 +33,8 @@ use super::identity;
 use super::paths::{self, ChannelScheme};
 use crate::credentials::{Credential, url_with_credentials};
 use crate::error::{AnalyzeError, NetError};
-use crate::model::{AuthScheme, Protocol, Service, Stream, StreamStatus};
 use crate::net::rtsp::{Reply, RtspClient, url};
+use model::{AuthScheme, Protocol, Service, Stream, StreamStatus};
 
 mod account;
 mod backchannel;
@@ -58,10 +58,10 @@ pub struct RtspFindings {
     pub failures: Vec<AnalyzeError>,
     /// Whether the port's main stream has an ONVIF audio backchannel ([`backchannel`]); `None`
     /// when no stream opened or the answer said nothing about it (the failure says why).
-    pub talkback: Option<crate::model::capabilities::Talkback>,
+    pub talkback: Option<model::capabilities::Talkback>,
     /// The login schemes the port's challenges offered and the one camscan logged in with
     /// (service `rtsp://ip:port`); `None` when nothing asked for a login.
-    pub logins: Option<crate::model::capabilities::LoginSchemes>,
+    pub logins: Option<model::capabilities::LoginSchemes>,
 }
 
 /// One path's result before media analysis.
@@ -260,17 +260,17 @@ fn settle_auth(service: &mut Service, streams: &[Stream]) {
 /// connection the credentials were tried).
 fn login_schemes(
     walkers: &Walkers,
-    options: &crate::proto::response::ResponseHead,
+    options: &proto::response::ResponseHead,
     outcome: &AuthOutcome,
     addr: SocketAddr,
-) -> Option<crate::model::capabilities::LoginSchemes> {
+) -> Option<model::capabilities::LoginSchemes> {
     let mut offered = walkers.login_schemes();
-    for o in crate::proto::auth::offered_logins(options.headers_named("www-authenticate")) {
+    for o in proto::auth::offered_logins(options.headers_named("www-authenticate")) {
         if !offered.contains(&o) {
             offered.push(o);
         }
     }
-    offered.sort_by_key(|o| crate::model::capabilities::login_rank(o));
+    offered.sort_by_key(|o| model::capabilities::login_rank(o));
     if offered.is_empty() {
         return None;
     }
@@ -283,7 +283,7 @@ fn login_schemes(
             .and_then(|c| walker::login_used(c)),
         _ => None,
     };
-    Some(crate::model::capabilities::LoginSchemes {
+    Some(model::capabilities::LoginSchemes {
         service: format!("rtsp://{addr}"),
         offered,
         used,
@@ -629,7 +629,7 @@ pub async fn describe_stream(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::sdp;
+    use proto::sdp;
     use std::sync::Arc;
     use std::time::Duration;
 

@@ -302,7 +302,7 @@ async fn baseline(
 fn realm_of(challenges: &[String]) -> Option<String> {
     challenges
         .iter()
-        .flat_map(|v| crate::proto::auth::parse_challenges(v))
+        .flat_map(|v| proto::auth::parse_challenges(v))
         .find_map(|c| c.realm)
 }
 

@@ -30,13 +30,13 @@ use crate::analyze::verify::{self, KeyframeRule, RtpStats};
 use crate::credentials::Credential;
 use crate::error::NetError;
 use crate::error::fmt_duration;
-use crate::model::Measured;
 use crate::net::media_budget::MediaBudget;
 use crate::net::rtp_udp::RtpPair;
 use crate::net::rtsp::{
     Busy, Interleaved, Reply, RtspClient, is_busy, retry_after, start_patience,
 };
-use crate::proto::{rtp, sdp};
+use model::Measured;
+use proto::{rtp, sdp};
 
 /// Longest wait for the TEARDOWN's answer before the connection is closed anyway.
 const TEARDOWN_WAIT: Duration = Duration::from_secs(1);

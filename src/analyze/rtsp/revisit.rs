@@ -31,8 +31,8 @@ use crate::analyze::paths;
 use crate::analyze::paths::{ChannelScheme, MAX_CHANNELS};
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
-use crate::model::{AuthScheme, Stream};
 use crate::net::rtsp::url;
+use model::{AuthScheme, Stream};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 

@@ -7,10 +7,10 @@ use crate::analyze::context::ScanContext;
 use crate::credentials::Credential;
 use crate::detect;
 use crate::error::NetError;
-use crate::model::AuthScheme;
 use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience, url};
-use crate::proto::sdp;
 use http_auth::PasswordParams;
+use model::AuthScheme;
+use proto::sdp;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -72,10 +72,10 @@ pub(super) struct Walker {
     /// SDP's control URLs are relative to ([`content_base`]).
     pub(super) base: Option<String>,
     /// DESCRIBE answers by status code (busy answers asked again left out), for the walk's
-    /// account ([`crate::model::PathWalk::answers`]).
+    /// account ([`model::PathWalk::answers`]).
     pub(super) tally: std::collections::BTreeMap<u16, u32>,
     /// DESCRIBE requests this walker sent (each one written, answered or not), for the walk's
-    /// account ([`crate::model::PathWalk::asked`]).
+    /// account ([`model::PathWalk::asked`]).
     pub(super) sent: u32,
     /// The paths it sent them for, each once.
     pub(super) asked: Vec<String>,
@@ -146,7 +146,7 @@ impl Walkers {
     /// Every login scheme the challenges the walkers met offered, strongest first
     /// (`digest-sha-256`, `digest-md5`, `basic`...).
     pub(super) fn login_schemes(&self) -> Vec<String> {
-        crate::proto::auth::offered_logins(
+        proto::auth::offered_logins(
             self.list
                 .iter()
                 .flat_map(|w| &w.challenges)
@@ -160,7 +160,7 @@ impl Walkers {
             .list
             .iter()
             .flat_map(|w| &w.challenges)
-            .flat_map(|v| crate::proto::auth::parse_challenges(v))
+            .flat_map(|v| proto::auth::parse_challenges(v))
             .collect();
         detect::head::offered(&ch)
     }
@@ -550,7 +550,7 @@ pub(super) async fn try_credentials(
 pub(super) fn scheme_of(challenges: &[String]) -> AuthScheme {
     let ch: Vec<_> = challenges
         .iter()
-        .flat_map(|v| crate::proto::auth::parse_challenges(v))
+        .flat_map(|v| proto::auth::parse_challenges(v))
         .collect();
     detect::head::best_scheme(&ch)
 }
@@ -560,7 +560,7 @@ mod tests {
     use super::*;
 
     fn reply(head: &str) -> Reply {
-        let (head, _) = crate::proto::response::parse_head(head.as_bytes())
+        let (head, _) = proto::response::parse_head(head.as_bytes())
             .unwrap()
             .unwrap();
         Reply {

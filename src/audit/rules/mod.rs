@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::{Context, DeviceRef, Finding, FindingId, Severity};
-use crate::model::{AuthScheme, Device, DiscoveryMethod, Protocol, Service, Stream};
+use model::{AuthScheme, Device, DiscoveryMethod, Protocol, Service, Stream};
 
 mod tls;
 
@@ -347,7 +347,7 @@ fn human_seconds(s: i64) -> String {
 }
 
 /// `uninitialized-device`: a discovery answer says the device was never activated (SADP's
-/// `Activated`; any protocol that fills [`crate::model::Announcement::activated`]).
+/// `Activated`; any protocol that fills [`model::Announcement::activated`]).
 pub fn uninitialized_device(d: &Device, ctx: &Context) -> Option<Finding> {
     let a = d.announced.iter().find(|a| a.activated == Some(false))?;
     Some(Finding {
@@ -562,8 +562,8 @@ fn origin(s: &Stream) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::StreamStatus;
-    use crate::model::{Announcement, OnvifInfo, Transport, VideoInfo};
+    use model::StreamStatus;
+    use model::{Announcement, OnvifInfo, Transport, VideoInfo};
 
     fn device(ip: &str) -> Device {
         let mut d = Device::new(ip.parse().unwrap());
@@ -589,7 +589,7 @@ mod tests {
             auth: crate::detect::head::best_scheme(
                 &offered
                     .iter()
-                    .map(|s| crate::proto::auth::Challenge {
+                    .map(|s| proto::auth::Challenge {
                         scheme: s.as_str().to_string(),
                         realm: Some("cam".into()),
                         algorithm: None,
@@ -761,8 +761,8 @@ mod tests {
         assert!(f.iter().all(|f| !f.evidence.contains("admin")));
     }
 
-    fn web_login(ip: &str, port: u16, what: &str, entry: usize) -> crate::model::ServiceLogin {
-        crate::model::ServiceLogin {
+    fn web_login(ip: &str, port: u16, what: &str, entry: usize) -> model::ServiceLogin {
+        model::ServiceLogin {
             service: format!("http://{ip}:{port}"),
             what: what.into(),
             username: "admin".into(),
@@ -869,7 +869,7 @@ mod tests {
             .unwrap()
             .as_second();
         let ctx = Context { site: None, now };
-        let cert = |not_after: &str, self_signed, alg: &str, bits| crate::model::Certificate {
+        let cert = |not_after: &str, self_signed, alg: &str, bits| model::Certificate {
             subject: "CN=cam".into(),
             issuer: if self_signed { "CN=cam" } else { "CN=Site CA" }.into(),
             not_before: "2020-01-01T00:00:00Z".into(),
@@ -965,7 +965,7 @@ mod tests {
         let ctx = Context::default();
         let mut d = device("198.18.0.22");
         assert!(snmp_default_community(&d, &ctx).is_none());
-        d.snmp = Some(crate::model::SnmpInfo {
+        d.snmp = Some(model::SnmpInfo {
             communities: vec!["public".into()],
             sys_descr: Some("Linux cam".into()),
         });
@@ -997,8 +997,8 @@ mod tests {
         }
     }
 
-    fn logins(service: &str, offered: &[&str]) -> crate::model::capabilities::LoginSchemes {
-        crate::model::capabilities::LoginSchemes {
+    fn logins(service: &str, offered: &[&str]) -> model::capabilities::LoginSchemes {
+        model::capabilities::LoginSchemes {
             service: service.into(),
             offered: offered.iter().map(|s| s.to_string()).collect(),
             used: None,

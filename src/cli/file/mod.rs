@@ -18,7 +18,7 @@ mod watch_section;
 /// The names of the choices the setting `key` of `settings` takes (none: not a closed set, or
 /// not one of them): what a misspelt value is told it may be.
 fn choice_names(
-    mut settings: impl Iterator<Item = &'static dyn crate::model::setting::Declared>,
+    mut settings: impl Iterator<Item = &'static dyn input::setting::Declared>,
     key: &str,
 ) -> Option<Vec<String>> {
     let names: Vec<String> = settings
@@ -37,15 +37,15 @@ pub use values::*;
 /// it (`cmds::FileKeys`): the door names none of them.
 pub trait Keys: 'static {
     /// The top level's lists (the scan's, the report's, the formats' options, `--color`, ...).
-    const TOP: &'static [&'static [&'static dyn crate::model::setting::Declared]];
+    const TOP: &'static [&'static [&'static dyn input::setting::Declared]];
     /// The `watch:` section's (watch's own and the sinks').
-    const WATCH: &'static [&'static [&'static dyn crate::model::setting::Declared]];
+    const WATCH: &'static [&'static [&'static dyn input::setting::Declared]];
 }
 
 /// Every setting of `lists`, in order.
 fn each(
-    lists: &'static [&'static [&'static dyn crate::model::setting::Declared]],
-) -> impl Iterator<Item = &'static dyn crate::model::setting::Declared> {
+    lists: &'static [&'static [&'static dyn input::setting::Declared]],
+) -> impl Iterator<Item = &'static dyn input::setting::Declared> {
     lists.iter().flat_map(|l| l.iter()).copied()
 }
 

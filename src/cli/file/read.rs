@@ -8,23 +8,22 @@ use clap::Args;
 
 use crate::cli::file::FileValues;
 use crate::error::Error;
-use crate::model::setting::Repeat;
+use input::setting::Repeat;
 
 /// `--config`: the config file, read before the settings it holds (so no key of its own).
-pub static CONFIG: crate::model::setting::Setting<Option<PathBuf>> =
-    crate::model::setting::Setting {
-        key: "config",
-        flag: "--config",
-        short: None,
-        repeat: Repeat::Once,
-        env: "CAMSCAN_CONFIG",
-        value_name: "FILE",
-        help: "Read settings from this YAML file (see config.example.yaml): each flag and its \
+pub static CONFIG: input::setting::Setting<Option<PathBuf>> = input::setting::Setting {
+    key: "config",
+    flag: "--config",
+    short: None,
+    repeat: Repeat::Once,
+    env: "CAMSCAN_CONFIG",
+    value_name: "FILE",
+    help: "Read settings from this YAML file (see config.example.yaml): each flag and its \
                variable overrides the file's key",
-        default: None,
-        choices: None,
-        parse: crate::model::setting::path,
-    };
+    default: None,
+    choices: None,
+    parse: input::setting::path,
+};
 
 /// The config file `--config` names, read (no file: every key unset). A command calls this once
 /// and resolves all its settings from what it returns.
@@ -61,7 +60,7 @@ pub(crate) fn read(path: &Path) -> Result<String, Error> {
 pub struct Config;
 
 impl crate::cli::SettingList for Config {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[&CONFIG];
+    const LIST: &'static [&'static dyn input::setting::Declared] = &[&CONFIG];
 }
 
 /// The config file: declared once, flattened by every command that reads one.

@@ -15,7 +15,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 
 use crate::cli::setting_args::{is_switch, turned_off};
-use crate::model::setting::Declared;
+use input::setting::Declared;
 
 /// What a sieve takes: the values of the declared settings `keyed` names, as text by key (a
 /// switch `true` or `false`; a list's items joined as its flag's values are).
@@ -163,7 +163,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for SieveMap<'_, A> {
 }
 
 /// Any YAML scalar (a text, a number, a boolean), as its text, or a list of them, each item's
-/// text (joined as a flag's values are, by the setting's [`crate::model::setting::Repeat`]).
+/// text (joined as a flag's values are, by the setting's [`input::setting::Repeat`]).
 struct Scalar(Vec<String>);
 
 impl<'de> de::Deserialize<'de> for Scalar {

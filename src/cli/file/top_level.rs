@@ -41,8 +41,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::model::setting::Settings;
     use crate::scan::settings::SCAN;
+    use input::setting::Settings;
 
     /// A scan setting is a top-level key, a number or a text; an unknown key is still refused
     /// with its place, and a setting's bad value is its parser's error when resolved.
@@ -117,8 +117,8 @@ mod tests {
     /// setting's parser when asked for, a bad one the error naming its key.
     #[test]
     fn the_files_own_keys_are_settings() {
-        use crate::model::table::WIDTH;
-        use crate::store::settings::{DB, SITE};
+        use crate::table_writer::WIDTH;
+        use store::settings::{DB, SITE};
         let file = FileValues::parse::<crate::cmds::FileKeys>(
             "targets: 198.18.0.0/24, 198.18.1.7\ncredentials: [\"admin:a,b\", \"198.18.0.9 root:x\"]\n\
              paths: [\"/cam?ch=1,2\"]\nsignatures: [a.yaml, b.yaml]\ndb: /srv/i.db\nsite: lab\n\
@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(file.get(&WIDTH).unwrap(), Some(120));
         assert_eq!(
             file.get(&crate::cli::COLOR).unwrap(),
-            Some(crate::model::environment::ColorChoice::Never)
+            Some(input::environment::ColorChoice::Never)
         );
         let list = FileValues::parse::<crate::cmds::FileKeys>(
             "targets: [198.18.0.1, 198.18.0.2]\n",

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{Keys, watch_section};
 use crate::error::Error;
-use crate::model::setting::Setting;
+use input::setting::Setting;
 
 /// The choices of a closed set's key, at the top level or (`true`) in `watch:`.
 type Choices = fn(bool, &str) -> Option<Vec<String>>;

@@ -17,8 +17,8 @@ use crate::audit::{AuditReport, Context, plan};
 use crate::error::{Error, exit};
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
-use crate::store::DeviceQuery;
-use crate::store::Inventory;
+use store::DeviceQuery;
+use store::Inventory;
 
 mod record;
 
@@ -26,8 +26,7 @@ mod record;
 pub struct Audit;
 
 impl crate::cli::SettingList for Audit {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::audit::settings::SETTINGS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::audit::settings::SETTINGS;
 }
 
 /// `camscan audit`.
@@ -88,7 +87,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         // Audit's own questions, unless the scan was interrupted (the user wants out).
         let connect = cfg.settings.get(&crate::net::CONNECT_TIMEOUT);
         let step = cfg.settings.get(&crate::net::TIMEOUT);
-        let ask = async |r: &mut crate::model::Report, auth: &_| {
+        let ask = async |r: &mut model::Report, auth: &_| {
             use crate::audit::probe;
             if r.complete {
                 probe::snmp(r, probe::SNMP_WAIT.min(step)).await;
@@ -119,7 +118,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
             defaults: complete && check_defaults,
             ports: cfg
                 .discovery
-                .contains(&crate::model::DiscoveryMethod::Port)
+                .contains(&model::DiscoveryMethod::Port)
                 .then(|| cfg.ports.clone()),
             methods: cfg.discovery.clone(),
         };
@@ -178,7 +177,7 @@ fn scan_config(args: &AuditArgs, cli: &Cli) -> Result<ScanConfig, Error> {
 /// program `--ffmpeg` named, found.
 fn refuse_conflicts(
     args: &AuditArgs,
-    own: &crate::model::setting::Settings,
+    own: &input::setting::Settings,
     ffmpeg: Option<&Path>,
 ) -> Result<(), CommandError> {
     let from_db = own.get(&set::FROM_DB);
@@ -190,7 +189,7 @@ fn refuse_conflicts(
                 .into(),
         ));
     }
-    if from_db && args.find.own.values()?.get(&crate::store::settings::NO_DB) {
+    if from_db && args.find.own.values()?.get(&store::settings::NO_DB) {
         return Err(CommandError::Usage(
             "--from-db reads the inventory: drop --no-db".into(),
         ));
@@ -254,7 +253,7 @@ fn read_plan(path: &Path) -> Result<plan::Plan, CommandError> {
 
 /// The inventory's newest description of each device at `site`, with which credential opened
 /// which stream (as the scan's credential entries), for the rules that compare devices.
-fn from_inventory(db: &Inventory, site: &str) -> Result<crate::model::Report, CommandError> {
+fn from_inventory(db: &Inventory, site: &str) -> Result<model::Report, CommandError> {
     let store = crate::record::open_existing(db)?;
     let q = DeviceQuery {
         site: Some(site.to_string()),
@@ -278,7 +277,7 @@ fn from_inventory(db: &Inventory, site: &str) -> Result<crate::model::Report, Co
 /// when it is installed.
 fn find_ffmpeg(
     flag: Option<&Path>,
-    env: &crate::model::environment::Environment,
+    env: &input::environment::Environment,
 ) -> Option<std::path::PathBuf> {
     let name = flag.map_or_else(|| "ffmpeg".into(), |p| p.to_string_lossy().into_owned());
     env.find_program(&name)
@@ -287,8 +286,8 @@ fn find_ffmpeg(
 /// A picture of each camera of `report` for the handover report (a line on stderr first: it
 /// takes a moment per camera).
 async fn pictures(
-    report: &crate::model::Report,
-    credentials: &[crate::model::Credential],
+    report: &model::Report,
+    credentials: &[model::Credential],
     ffmpeg: Option<std::path::PathBuf>,
 ) -> Pictures {
     let cameras = report

@@ -7,8 +7,8 @@ use std::net::IpAddr;
 
 use crate::audit::resolve::{Coverage, may_resolve};
 use crate::audit::{AuditReport, Finding, FindingId};
-use crate::model::Device;
-use crate::store::{FindingKey, FindingsAudit, FindingsRecorded, NewFinding, Store, StoreError};
+use model::Device;
+use store::{FindingKey, FindingsAudit, FindingsRecorded, NewFinding, Store, StoreError};
 
 /// The store's form of a finding of the stored device `device_id`.
 fn new_finding(f: &Finding, device_id: i64) -> NewFinding {

@@ -25,7 +25,7 @@ pub struct DoctorArgs {
 pub struct DoctorFormats;
 
 impl crate::cli::SettingList for DoctorFormats {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::doctor::FORMATS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::doctor::FORMATS;
 }
 
 /// `camscan doctor --notify`: watch's setting, with doctor's own help line
@@ -33,7 +33,7 @@ impl crate::cli::SettingList for DoctorFormats {
 pub struct DoctorNotify;
 
 impl crate::cli::SettingList for DoctorNotify {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[&crate::notify::NOTIFY];
+    const LIST: &'static [&'static dyn input::setting::Declared] = &[&crate::notify::NOTIFY];
     const HELP: &'static [(&'static str, &'static str)] = &[("notify", crate::doctor::NOTIFY_HELP)];
 }
 

@@ -10,7 +10,7 @@ use crate::cli::file::FileValues;
 use crate::cmds::scan::{ScanArgs, resolve_scan_config};
 use crate::doctor::{FileRead, FileReader, Settings};
 use crate::error::Error;
-use crate::store::Inventory;
+use store::Inventory;
 
 /// `camscan doctor`'s settings.
 pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {

@@ -33,29 +33,27 @@ pub enum HubCommand {
     RemoveSite(HubSiteArgs),
 }
 
-/// The hub's database's settings ([`crate::store::site_admin::HUB_DB`]).
+/// The hub's database's settings ([`store::site_admin::HUB_DB`]).
 pub struct HubDb;
 
 impl SettingList for HubDb {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::store::site_admin::HUB_DB;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::site_admin::HUB_DB;
+    const HELP: &'static [(&'static str, &'static str)] = store::site_admin::HUB_DB_HELP;
 }
 
-/// `hub add-site`'s settings ([`crate::store::site_admin::ADD_SITE`]).
+/// `hub add-site`'s settings ([`store::site_admin::ADD_SITE`]).
 pub struct AddSite;
 
 impl SettingList for AddSite {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::store::site_admin::ADD_SITE;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::site_admin::ADD_SITE;
     const REQUIRED: &'static [&'static str] = &["password_file"];
 }
 
-/// `hub rotate-site`'s settings ([`crate::store::site_admin::ROTATE_SITE`]).
+/// `hub rotate-site`'s settings ([`store::site_admin::ROTATE_SITE`]).
 pub struct RotateSite;
 
 impl SettingList for RotateSite {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::store::site_admin::ROTATE_SITE;
+    const LIST: &'static [&'static dyn input::setting::Declared] = store::site_admin::ROTATE_SITE;
     const HELP: &'static [(&'static str, &'static str)] =
         &[("password_file", "Write the new password here (mode 0600)")];
     const REQUIRED: &'static [&'static str] = &["password_file"];

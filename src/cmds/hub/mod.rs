@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use crate::cli::file::FileValues;
 use crate::cmds::config_file;
 use crate::error::exit;
-use crate::model::environment::Environment;
 use crate::record::CommandError;
-use crate::store::Store;
-use crate::store::site_admin::{SiteForgotten, role_for};
-use crate::store::{Inventory, InventoryAt};
+use input::environment::Environment;
+use store::Store;
+use store::site_admin::{SiteForgotten, role_for};
+use store::{Inventory, InventoryAt};
 
 use super::write_stdout;
 
@@ -24,8 +24,8 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
         HubCommand::AddSite(a) => {
             check_name(&a.name)?;
             let own = a.settings.values()?;
-            let password_file = required_path(own.get(&crate::store::site_admin::PASSWORD_FILE))?;
-            let role = own.get(&crate::store::site_admin::ROLE);
+            let password_file = required_path(own.get(&store::site_admin::PASSWORD_FILE))?;
+            let role = own.get(&store::site_admin::ROLE);
             let role = role.unwrap_or_else(|| role_for(&a.name));
             let (mut store, hub) = open(&a.hub, env)?;
             let password = new_password()?;
@@ -56,11 +56,8 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
             Ok(exit::FOUND)
         }
         HubCommand::RotateSite(a) => {
-            let password_file = required_path(
-                a.settings
-                    .values()?
-                    .get(&crate::store::site_admin::PASSWORD_FILE),
-            )?;
+            let password_file =
+                required_path(a.settings.values()?.get(&store::site_admin::PASSWORD_FILE))?;
             let (mut store, _) = open(&a.hub, env)?;
             let password = new_password()?;
             let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
@@ -158,7 +155,7 @@ fn open(args: &HubDbArgs, env: &Environment) -> Result<(Store, String), CommandE
     let password_file = args
         .settings
         .values()?
-        .get(&crate::store::site_admin::DB_PASSWORD_FILE);
+        .get(&store::settings::DB_PASSWORD_FILE);
     let target = crate::record::pg_target(&url, password_file.as_deref(), env)?;
     Ok((Store::open_hub(&target)?, url))
 }
@@ -275,7 +272,7 @@ fn of_hub(
     file: &FileValues,
     env: &Environment,
 ) -> Result<Inventory, CommandError> {
-    use crate::store::site_admin::{DB, DB_PASSWORD_FILE};
+    use store::settings::{DB, DB_PASSWORD_FILE};
     let given = args.settings.values()?;
     let db = super::inventory::db_path(given.get(&DB).as_deref(), file, env)?
         .ok_or(CommandError::NoLocation)?;

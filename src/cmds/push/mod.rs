@@ -5,10 +5,10 @@
 
 use crate::cmds::config_file;
 use crate::error::exit;
-use crate::model::environment::Environment;
 use crate::push::{Outcome, PushError, Settings, Target, render};
 use crate::record::CommandError;
-use crate::store::Store;
+use input::environment::Environment;
+use store::Store;
 
 use super::write_stdout;
 
@@ -20,8 +20,7 @@ pub use settings::*;
 pub struct PushOptions;
 
 impl crate::cli::SettingList for PushOptions {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::push::settings::OPTIONS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::push::settings::OPTIONS;
 }
 
 /// How a push reaches and writes into a tool, as given (shared by `push`, `scan --push`,
@@ -32,15 +31,14 @@ pub type PushOptionArgs = crate::cli::SettingArgs<PushOptions>;
 pub struct Push;
 
 impl crate::cli::SettingList for Push {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::push::settings::SETTINGS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::push::settings::SETTINGS;
 }
 
 /// `--push` of the commands that scan ([`crate::push::settings::AFTER_SCAN`]).
 pub struct AfterScan;
 
 impl crate::cli::SettingList for AfterScan {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+    const LIST: &'static [&'static dyn input::setting::Declared] =
         crate::push::settings::AFTER_SCAN;
 }
 
@@ -73,7 +71,7 @@ pub struct PushArgs {
 pub struct PushFormatOptions;
 
 impl crate::cli::SettingList for PushFormatOptions {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+    const LIST: &'static [&'static dyn input::setting::Declared] =
         crate::push::settings::FORMAT_OPTIONS;
     const HELP: &'static [(&'static str, &'static str)] = crate::push::settings::FORMAT_OPTION_HELP;
 }

@@ -8,9 +8,9 @@ use super::PushOptionArgs;
 use crate::cli::file::FileValues;
 use crate::error::Error;
 
-use crate::model::Credential;
-use crate::model::environment::Environment;
 use crate::push::{Login, Settings, Target, Tls};
+use input::environment::Environment;
+use model::Credential;
 
 fn setup(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
     Error::InvalidValue {
@@ -26,7 +26,7 @@ pub fn push(
     target: Target,
     args: &PushOptionArgs,
     credentials: Vec<Credential>,
-    formats: &crate::model::setting::Settings,
+    formats: &input::setting::Settings,
     dry_run: bool,
     env: &Environment,
 ) -> Result<Settings, Error> {

@@ -62,8 +62,7 @@ pub struct FindArgs {
 pub struct Scan;
 
 impl crate::cli::SettingList for Scan {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::scan::settings::SCAN;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::scan::settings::SCAN;
     const BARE: &'static [(&'static str, &'static str)] = &[("ffprobe", "ffprobe")];
 }
 
@@ -74,8 +73,7 @@ pub type ScanSettingArgs = crate::cli::SettingArgs<Scan>;
 pub struct ReportOutput;
 
 impl crate::cli::SettingList for ReportOutput {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::scan::output::SETTINGS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::scan::output::SETTINGS;
 }
 
 /// The settings of the commands that scan which the config file does not hold
@@ -83,7 +81,7 @@ impl crate::cli::SettingList for ReportOutput {
 pub struct Find;
 
 impl crate::cli::SettingList for Find {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = FIND;
+    const LIST: &'static [&'static dyn input::setting::Declared] = FIND;
     const HELP: &'static [(&'static str, &'static str)] = &[("signatures", SIGNATURES_HELP)];
 }
 
@@ -91,7 +89,7 @@ impl crate::cli::SettingList for Find {
 pub struct FormatOptions;
 
 impl crate::cli::SettingList for FormatOptions {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::export::OPTIONS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::OPTIONS;
 }
 
 /// The format options given on the command line (or by their variables), resolved with the
@@ -101,7 +99,7 @@ pub type FormatOptionArgs = crate::cli::SettingArgs<FormatOptions>;
 /// What the config file's top level holds ([`crate::cli::file::Keys::TOP`]): the formats'
 /// options, the scan's settings, the report's, the file's own lists and the keys other lists'
 /// flags give ([`FILE_KEYS`]), and `--color`.
-pub const FILE_TOP: &[&[&dyn crate::model::setting::Declared]] = &[
+pub const FILE_TOP: &[&[&dyn input::setting::Declared]] = &[
     crate::export::OPTIONS,
     crate::scan::settings::SCAN,
     crate::scan::output::SETTINGS,
@@ -112,11 +110,11 @@ pub const FILE_TOP: &[&[&dyn crate::model::setting::Declared]] = &[
 /// The settings of the commands that scan beside [`crate::scan::settings::SCAN`]: `--username` (whose password is
 /// asked at once; the command line's only), `--signatures` (the file's `signatures:` too,
 /// [`FILE_KEYS`]), the hub's password file and `--no-db` (the command line's only).
-pub static FIND: &[&dyn crate::model::setting::Declared] = &[
+pub static FIND: &[&dyn input::setting::Declared] = &[
     &crate::credentials::USERNAME,
     &crate::knowledge::listing::SIGNATURES,
-    &crate::store::settings::HUB_PASSWORD_FILE,
-    &crate::store::settings::NO_DB,
+    &store::settings::HUB_PASSWORD_FILE,
+    &store::settings::NO_DB,
 ];
 
 /// The config file's top-level keys besides [`crate::scan::settings::SCAN`]'s, the report's and the formats' options:
@@ -124,15 +122,15 @@ pub static FIND: &[&dyn crate::model::setting::Declared] = &[
 /// flags other lists give (`--signatures` in [`FIND`], the inventory's `--db`, `--credential-key`
 /// and `--site`, `--width`): each flag over the file's key as its list resolves it
 /// (`resolve(&file.settings)`). `--color` is the entrance's (`cli::GLOBAL`).
-pub static FILE_KEYS: &[&dyn crate::model::setting::Declared] = &[
+pub static FILE_KEYS: &[&dyn input::setting::Declared] = &[
     &crate::discovery::targets::TARGETS,
     &crate::credentials::ENTRIES,
     &crate::analyze::hints::ENTRIES,
     &crate::knowledge::listing::SIGNATURES,
-    &crate::store::settings::DB,
-    &crate::store::settings::CREDENTIAL_KEY,
-    &crate::store::settings::SITE,
-    &crate::model::table::WIDTH,
+    &store::settings::DB,
+    &store::settings::CREDENTIAL_KEY,
+    &store::settings::SITE,
+    &crate::table_writer::WIDTH,
 ];
 
 /// `--signatures`' help line in the commands that scan ([`FIND`]; `camscan signatures` says its

@@ -81,14 +81,14 @@ pub(super) async fn scan_recorded(
     cfg: &ScanConfig,
     quiet: bool,
     write: bool,
-    enrich: impl AsyncFnOnce(&mut crate::model::Report, &crate::analyze::context::AuthSettings),
+    enrich: impl AsyncFnOnce(&mut model::Report, &crate::analyze::context::AuthSettings),
 ) -> Result<crate::scan::Scanned, CommandError> {
     if cfg.hub.is_some() && cfg.db.is_none() {
         return Err(CommandError::Usage(
             "--hub sends this site's inventory to the hub: drop --no-db".into(),
         ));
     }
-    let store = record::open_for_scan(cfg)?.map(crate::store::SharedStore::new);
+    let store = record::open_for_scan(cfg)?.map(store::SharedStore::new);
     let output = match (write, quiet) {
         (true, _) => record::Output::Write { progress: !quiet },
         (false, true) => record::Output::Return(crate::scan::Progress::Quiet),
@@ -122,14 +122,11 @@ fn not_recorded(e: CommandError) -> CommandError {
 /// could not send). A hub that cannot be reached is a warning: the results are in this site's
 /// inventory, and the next `scan --hub` or `watch --hub` sends them. A hub that refuses this site
 /// is the command's error (exit 5); the results stay in this site's inventory.
-fn send_to_hub(
-    store: &crate::store::Store,
-    hub: &crate::fleet::HubConfig,
-) -> Result<(), CommandError> {
+fn send_to_hub(store: &store::Store, hub: &crate::fleet::HubConfig) -> Result<(), CommandError> {
     let shown = crate::fleet::hub_display(hub);
     let sent = match crate::fleet::open_hub(hub) {
         Ok(mut hub_store) => match crate::fleet::push(store, &mut hub_store, &hub.site) {
-            Err(crate::store::StoreError::SiteRefused { detail, .. }) => {
+            Err(store::StoreError::SiteRefused { detail, .. }) => {
                 return Err(CommandError::HubRefused(detail));
             }
             pushed => pushed.map_err(|e| e.to_string()),

@@ -12,11 +12,11 @@ use crate::cli::file::{FileValues, read};
 use crate::cli::{Process, invalid};
 use crate::credentials::{self, Credential};
 use crate::error::Error;
-use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
 use crate::scan::config::default_site;
-use crate::store::{HubConfig, InventoryAt};
+use input::environment::Environment;
+use store::{HubConfig, InventoryAt};
 
 /// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal
 /// (never argv); `None` without `--username`.
@@ -113,7 +113,7 @@ pub fn resolve_scan_config_with_password(
     let (out, args) = (&args.out, &args.find);
     let d = ScanConfig::default();
     let store = args.store.given()?;
-    let settings = crate::model::setting::Settings::resolve(
+    let settings = input::setting::Settings::resolve(
         crate::scan::settings::SCAN,
         &args.settings.0,
         &file.settings,
@@ -133,7 +133,7 @@ pub fn resolve_scan_config_with_password(
     let discovery = settings.get(&crate::discovery::DISCOVERY).into_owned();
     let (ffprobe, hub) = (
         settings.get(&crate::analyze::ffprobe::FFPROBE),
-        settings.get(&crate::store::settings::HUB),
+        settings.get(&store::settings::HUB),
     );
     Ok(ScanConfig {
         targets,
@@ -148,7 +148,7 @@ pub fn resolve_scan_config_with_password(
             .table
             .settings
             .resolve(&file.settings)?
-            .get(&crate::model::table::WIDTH)
+            .get(&crate::table_writer::WIDTH)
             .or(env.columns()),
         color: (process
             .color
@@ -164,7 +164,7 @@ pub fn resolve_scan_config_with_password(
             .map(crate::net::host::markers_from),
         ffprobe,
         discovery,
-        db: if own.get(&crate::store::settings::NO_DB) {
+        db: if own.get(&store::settings::NO_DB) {
             None
         } else {
             let given = (
@@ -177,7 +177,7 @@ pub fn resolve_scan_config_with_password(
         site: match store.site.clone() {
             Some(site) => site,
             None => file
-                .get(&crate::store::settings::SITE)?
+                .get(&store::settings::SITE)?
                 .unwrap_or_else(default_site),
         },
         hub: None,
@@ -185,12 +185,12 @@ pub fn resolve_scan_config_with_password(
     .and_then(|mut c: ScanConfig| {
         c.hub = hub.map(|at| HubConfig {
             at: InventoryAt::new(at),
-            password_file: own.get(&crate::store::settings::HUB_PASSWORD_FILE),
+            password_file: own.get(&store::settings::HUB_PASSWORD_FILE),
             site: c.site.clone(),
             env: env.clone(),
         });
         if let (Some(_), Some(db)) = (&c.hub, &c.db)
-            && let Some((value, reason)) = crate::store::db::location::no_agent(db.at.as_path())
+            && let Some((value, reason)) = store::db::location::no_agent(db.at.as_path())
         {
             let (field, reason) = ("db", reason.into());
             return Err(Error::InvalidValue {
@@ -230,7 +230,7 @@ pub fn load_scan_config(
 fn targets(
     args: &FindArgs,
     file: &FileValues,
-    settings: &crate::model::setting::Settings,
+    settings: &input::setting::Settings,
 ) -> Result<Vec<String>, Error> {
     let mut given = Vec::new();
     let mut targets = if !args.targets.is_empty() {
@@ -259,7 +259,7 @@ fn targets(
 }
 
 /// The TCP ports to probe: `--ports`, the STUN ports added once each.
-fn ports(settings: &crate::model::setting::Settings) -> Vec<u16> {
+fn ports(settings: &input::setting::Settings) -> Vec<u16> {
     let mut ports = settings.get(&crate::probe::PORTS).into_owned();
     for p in settings.get(&crate::analyze::webrtc::STUN_PORTS) {
         if !ports.contains(&p) {
@@ -274,7 +274,7 @@ fn ports(settings: &crate::model::setting::Settings) -> Vec<u16> {
 /// ([`credentials::narrowest_first`]).
 fn credentials(
     file: &FileValues,
-    settings: &crate::model::setting::Settings,
+    settings: &input::setting::Settings,
     username: Option<&str>,
     password: Option<&str>,
 ) -> Result<Vec<Credential>, Error> {
@@ -310,7 +310,7 @@ fn credentials(
 /// The stream paths the user gave (`paths:` in the file, then the paths file's lines).
 fn hints(
     file: &FileValues,
-    settings: &crate::model::setting::Settings,
+    settings: &input::setting::Settings,
 ) -> Result<crate::analyze::hints::Hints, Error> {
     use crate::analyze::hints::Hints;
     let listed = file.get(&crate::analyze::hints::ENTRIES)?;
@@ -335,11 +335,11 @@ mod tests {
     use crate::cmds::scan::ScanOutputArgs;
     use crate::export::{Format, parse_csv_delimiter};
     use crate::probe::DEFAULT_PER_HOST;
-    use crate::store::default_db_path;
+    use store::default_db_path;
 
     #[test]
     fn default_path_follows_xdg() {
-        use crate::model::environment::Environment;
+        use input::environment::Environment;
         let env = |vars: &[(&str, &str)]| Environment::from_vars(vars.iter().copied());
         assert_eq!(
             default_db_path(&env(&[("XDG_STATE_HOME", "/state"), ("HOME", "/home/u")])),
@@ -690,7 +690,7 @@ mod tests {
         let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(db(&c), None, "--no-db wins");
         let process = Process {
-            env: crate::model::environment::Environment::from_vars([("HOME", "/home/u")]),
+            env: input::environment::Environment::from_vars([("HOME", "/home/u")]),
             ..Process::default()
         };
         let c =
@@ -710,7 +710,7 @@ mod tests {
 
     /// `setting` given on the command line as `text`.
     fn flag(
-        setting: &'static dyn crate::model::setting::Declared,
+        setting: &'static dyn input::setting::Declared,
         text: &str,
     ) -> crate::cmds::scan::ScanSettingArgs {
         crate::cmds::scan::ScanSettingArgs::new(

@@ -17,7 +17,7 @@ pub use settings::*;
 pub struct Serve;
 
 impl crate::cli::SettingList for Serve {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::serve::SETTINGS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::serve::SETTINGS;
     const HELP: &'static [(&'static str, &'static str)] = &[
         ("credentials_file", crate::serve::CREDENTIALS_HELP),
         ("hub", crate::serve::HUB_HELP),
@@ -30,7 +30,7 @@ impl crate::cli::SettingList for Serve {
 pub struct ServeWatcher;
 
 impl crate::cli::SettingList for ServeWatcher {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[
+    const LIST: &'static [&'static dyn input::setting::Declared] = &[
         &crate::watch::settings::EVERY,
         &crate::watch::settings::CRON,
         &crate::watch::settings::CHECK_STREAMS,

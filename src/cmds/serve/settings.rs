@@ -9,8 +9,8 @@ use crate::cmds::scan::{FindArgs, ScanArgs, ScanOutputArgs, ScanSettingArgs, res
 use crate::cmds::watch::WatchArgs;
 use crate::record::CommandError;
 use crate::serve::{self, Settings};
-use crate::store::Inventory;
 use crate::watch::WatchConfig;
+use store::Inventory;
 
 /// `camscan serve`'s settings, and its watcher's (`None`: no schedule).
 pub fn serve(
@@ -65,8 +65,7 @@ pub fn serve(
     // Its inventory is `inventory`: the same flags and file, resolved by the same rules.
     let scan = resolve_scan_config(&scan_args, &file, process)?;
     let check_streams = watcher.get(&watch::CHECK_STREAMS);
-    let in_file =
-        |s: &crate::model::setting::Setting<Option<String>>| file.watch.contains_key(s.key);
+    let in_file = |s: &input::setting::Setting<Option<String>>| file.watch.contains_key(s.key);
     let watching = every.is_some()
         || cron.is_some()
         || check_streams.is_some()

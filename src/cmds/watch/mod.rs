@@ -15,15 +15,14 @@ pub use settings::*;
 pub struct Watch;
 
 impl crate::cli::SettingList for Watch {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
-        crate::watch::settings::SETTINGS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::watch::settings::SETTINGS;
 }
 
 /// Where watch's events go, and the sinks' own options ([`crate::notify::SETTINGS`]).
 pub struct Sinks;
 
 impl crate::cli::SettingList for Sinks {
-    const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::notify::SETTINGS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = crate::notify::SETTINGS;
 }
 
 #[derive(Debug, Clone, clap::Args, Default)]
@@ -41,7 +40,7 @@ pub struct WatchArgs {
 
 /// What the config file's `watch:` section holds ([`crate::cli::file::Keys::WATCH`]): watch's
 /// own settings and the sinks'.
-pub const FILE_SECTION: &[&[&dyn crate::model::setting::Declared]] =
+pub const FILE_SECTION: &[&[&dyn input::setting::Declared]] =
     &[crate::watch::settings::SECTION, crate::notify::SETTINGS];
 
 pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {

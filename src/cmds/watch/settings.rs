@@ -34,13 +34,13 @@ pub fn watch(
 
 impl WatchConfig {
     /// From `camscan watch`'s flags over the config file's `watch:` section (`file`, text by
-    /// key) over the defaults, every setting as [`crate::model::setting::Settings::resolve`]
+    /// key) over the defaults, every setting as [`input::setting::Settings::resolve`]
     /// resolves it; but the schedule, which is the flags' when they give one (`--cron` over the
     /// file's `every:` is no conflict).
     pub fn resolve(
         a: &WatchArgs,
         file: &BTreeMap<String, String>,
-        env: &crate::model::environment::Environment,
+        env: &input::environment::Environment,
     ) -> Result<WatchConfig, String> {
         use crate::watch::settings as set;
         let values = a.settings.resolve(file).map_err(|e| e.to_string())?;
@@ -48,7 +48,7 @@ impl WatchConfig {
         let check_every = values
             .get(&set::CHECK_STREAMS)
             .map(|s| {
-                crate::model::when::parse_age(&s)
+                model::when::parse_age(&s)
                     .map_err(|e| format!("--check-streams {s}: {e}"))
                     .and_then(|d| {
                         if d.is_zero() {

@@ -31,10 +31,10 @@ use super::scope::{About, Hosts, Probes, ScanMessage, Scope, Swept};
 use super::tally::Tally;
 use crate::analyze::identity::Identities;
 use crate::discovery::targets::TargetSet;
-use crate::model::DiscoveryMethod;
-use crate::model::setting::{Repeat, Setting};
-use crate::proto::arp;
 use crate::registry::Event;
+use input::setting::{Repeat, Setting};
+use model::DiscoveryMethod;
+use proto::arp;
 
 mod sweep;
 
@@ -61,7 +61,7 @@ pub static ARP_RATE: Setting<u32> = Setting {
            off from it when requests are lost; 0: no limit [default: 1500]",
     default: DEFAULT_RATE,
     choices: None,
-    parse: |t| crate::model::setting::count(t, 0),
+    parse: |t| input::setting::count(t, 0),
 };
 /// How long the passive ARP listener goes on after the sweep at least (when `--discovery-wait` is
 /// shorter than the sweep and this).
@@ -357,10 +357,7 @@ async fn find_hosts<M: ScanMessage>(
 
 /// Each host that answered ARP as an `Event::Host` (its MAC and the MAC's camera maker), and an
 /// `Event::ArpConflict` when more than one MAC answered for its address.
-async fn send_hosts<M: ScanMessage>(
-    tx: &mpsc::Sender<M>,
-    alive: Vec<crate::proto::neigh::Neighbour>,
-) {
+async fn send_hosts<M: ScanMessage>(tx: &mpsc::Sender<M>, alive: Vec<proto::neigh::Neighbour>) {
     for n in alive {
         let vendor = super::camera_macs::vendor(&n.mac).map(str::to_string);
         let conflict = (!n.also.is_empty()).then(|| Event::ArpConflict {

@@ -10,11 +10,11 @@ use tokio::net::UdpSocket;
 
 use crate::discovery::links::Link;
 use crate::discovery::targets::TargetSet;
-use crate::model::coverage::ArpCoverage;
 use crate::net::packet::ArpSocket;
 use crate::net::round_trips::RoundTrips;
-use crate::proto::arp;
-use crate::proto::neigh::{Neighbour, parse_proc_net_arp};
+use model::coverage::ArpCoverage;
+use proto::arp;
+use proto::neigh::{Neighbour, parse_proc_net_arp};
 
 /// Hosts poked before the table is read: half the kernel's default gc_thresh3.
 pub const CHUNK: usize = 512;

@@ -8,7 +8,7 @@
 //! Devices disagree on which Probe they answer (a typed or an untyped one, one line or pretty
 //! XML, a MessageID they have not seen), so several variants go out, each with its own MessageID,
 //! on a schedule that fits the discovery window (`schedule`, docs/design/protocols.md,
-//! "WS-Discovery"). Replies come unicast to our sockets; each is parsed by [`crate::proto::wsd`]
+//! "WS-Discovery"). Replies come unicast to our sockets; each is parsed by [`proto::wsd`]
 //! and kept only if it answers one of our MessageIDs (or says nothing about it) and its sender is
 //! a scan target. An XAddr naming another host than the sender that does not answer is reported
 //! as stale (`check_xaddrs`).
@@ -27,7 +27,7 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 
 use super::scope::{Woke, hosts_or_datagram};
-use crate::proto::wsd::{self, Layout, ProbeKind, ProbeMatch};
+use proto::wsd::{self, Layout, ProbeKind, ProbeMatch};
 
 pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 3702);
 pub const PORT: u16 = 3702;

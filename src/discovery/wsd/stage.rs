@@ -14,9 +14,9 @@ use super::super::scope::{About, ScanMessage, Scope, Swept};
 use super::super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::{ClueSource, Identities};
-use crate::model::DiscoveryMethod;
-use crate::proto::wsd::{self};
 use crate::registry::Event;
+use model::DiscoveryMethod;
+use proto::wsd::{self};
 
 use super::discover;
 
@@ -97,11 +97,11 @@ fn learn(board: &Identities, ev: &Event) {
     {
         board.learn_keys(
             *ip,
-            &crate::model::identity::Identity {
+            &model::identity::Identity {
                 uuid: info
                     .endpoint
                     .as_deref()
-                    .and_then(crate::model::identity::normalize_uuid),
+                    .and_then(model::identity::normalize_uuid),
                 ..Default::default()
             },
         );
@@ -167,7 +167,7 @@ async fn ask_and_follow<M: ScanMessage>(
                     tracing::warn!("WS-Discovery: {}", s.describe());
                 }
                 // The ONVIF profiles the scopes claim, on the capability sheet.
-                let claimed = crate::proto::onvif_caps::profiles_from_scopes(&f.probe_match.scopes);
+                let claimed = proto::onvif_caps::profiles_from_scopes(&f.probe_match.scopes);
                 if tx
                     .send(onvif_event(f.sender, f.probe_match, stale, zone.as_deref()).into())
                     .await
@@ -200,8 +200,8 @@ async fn ask_and_follow<M: ScanMessage>(
 fn profiles_event(ip: std::net::IpAddr, profiles: Vec<String>) -> Event {
     Event::Capabilities {
         ip,
-        capabilities: Box::new(crate::model::Capabilities {
-            onvif: Some(crate::model::capabilities::OnvifServices {
+        capabilities: Box::new(model::Capabilities {
+            onvif: Some(model::capabilities::OnvifServices {
                 profiles,
                 services: Vec::new(),
             }),
@@ -223,7 +223,7 @@ async fn check_xaddrs(
     sender: IpAddr,
     xaddrs: &[String],
     timeout: Duration,
-) -> (Vec<crate::model::StaleXaddr>, Option<String>) {
+) -> (Vec<model::StaleXaddr>, Option<String>) {
     use crate::net::ConnectOutcome;
     let mut stale = Vec::new();
     let mut usable: Option<String> = None;
@@ -270,7 +270,7 @@ async fn check_xaddrs(
         if let Some(u) = &answers_on {
             moved.get_or_insert_with(|| u.clone());
         }
-        stale.push(crate::model::StaleXaddr {
+        stale.push(model::StaleXaddr {
             address: x.clone(),
             announced_by: sender.to_string(),
             reason,

@@ -6,9 +6,9 @@ use super::lists::event_detail;
 use super::{DocFormat, label, opt, short_time, vendor_model, write_doc};
 use crate::export::table::write_wrapped;
 use crate::export::{audio_summary, video_summary};
-use crate::model::StreamStatus;
 use crate::sanitize::terminal;
-use crate::store::{
+use model::StreamStatus;
+use store::{
     Change, DeviceDetail, DeviceState, Diff, DiffDevice, ScanSummary, StreamRecord, StreamState,
 };
 
@@ -318,7 +318,7 @@ pub fn diff(d: &Diff, format: DocFormat, out: &mut dyn Write) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{DeviceChanges, ScanInfo};
+    use store::{DeviceChanges, ScanInfo};
 
     fn scan(id: i64, at: &str) -> ScanSummary {
         ScanSummary {
@@ -363,10 +363,10 @@ mod tests {
     fn a_streams_state_is_said_in_words() {
         let record = |state, status| StreamRecord {
             url: "rtsp://198.18.0.5:554/live".into(),
-            protocol: crate::model::Protocol::Rtsp,
+            protocol: model::Protocol::Rtsp,
             port: 554,
             status,
-            auth: crate::model::AuthScheme::Digest,
+            auth: model::AuthScheme::Digest,
             username: None,
             video: None,
             audio: None,
@@ -412,7 +412,7 @@ mod tests {
             added: vec![],
             removed: vec![],
             changed: vec![],
-            not_seen: vec![crate::store::NotSeen {
+            not_seen: vec![store::NotSeen {
                 device: device(6, "198.19.1.64", Some("Hikvision")),
                 why: "198.19.1.64 is outside scan 5's targets".into(),
             }],

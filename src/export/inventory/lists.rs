@@ -9,7 +9,7 @@ use super::{
 use crate::export::table::col;
 use crate::export::table::fit::{Column, Text};
 use crate::sanitize::terminal;
-use crate::store::{DeviceSummary, ScanSummary, StoreEvent};
+use store::{DeviceSummary, ScanSummary, StoreEvent};
 
 const DEVICE_COLUMNS: [&str; 13] = [
     "id",
@@ -107,7 +107,7 @@ pub(super) fn event_detail(e: &StoreEvent) -> String {
     let d = &e.detail;
     if matches!(
         e.kind,
-        crate::store::EventKind::FindingNew | crate::store::EventKind::FindingResolved
+        store::EventKind::FindingNew | store::EventKind::FindingResolved
     ) {
         return terminal(&finding_line(d)).into_owned();
     }
@@ -155,7 +155,7 @@ fn value_text(v: &serde_json::Value) -> String {
 }
 
 /// `camscan history`: each event with the address its device had then (`then`, by event id:
-/// [`crate::store::Store::event_addresses`]), else its device's current one (`devices`).
+/// [`store::Store::event_addresses`]), else its device's current one (`devices`).
 pub fn events(
     list: &[StoreEvent],
     (devices, then): (&[DeviceSummary], &HashMap<i64, String>),
@@ -325,7 +325,7 @@ pub fn scans(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::DeviceState;
+    use store::DeviceState;
 
     fn text(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
         let mut out = Vec::new();
@@ -335,7 +335,7 @@ mod tests {
 
     #[test]
     fn event_details_read_in_one_line() {
-        use crate::store::EventKind;
+        use store::EventKind;
         let event = |detail: serde_json::Value| StoreEvent {
             id: 1,
             scan_id: Some(2),

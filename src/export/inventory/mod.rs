@@ -3,7 +3,7 @@
 //! CSV (cells through [`crate::sanitize::spreadsheet`]) for programs. The machine formats carry
 //! the store's own serde types, so their fields are the store's (RFC 3339 UTC times).
 //!
-//! Each kind of document declares its formats once, beside its renderer ([`crate::choices!`]):
+//! Each kind of document declares its formats once, beside its renderer ([`input::choices!`]):
 //! [`RowsFormat`] for the lists (`devices`, `history`, `scans`, `hub sites`), [`DocFormat`] for
 //! one document (`show`, `diff`). The scan's report has its registry in [`super::FORMATS`].
 
@@ -12,11 +12,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::export::table::fit::{Column, Text};
-use crate::model::choice::format_setting;
-use crate::model::setting::{Declared, Setting};
-use crate::model::table::Table;
 use crate::sanitize::{spreadsheet, terminal};
-use crate::store::site_admin::SiteAccount;
+use crate::table_writer::Table;
+use input::choice::format_setting;
+use input::setting::{Declared, Setting};
+use store::site_admin::SiteAccount;
 
 mod detail;
 mod lists;
@@ -24,7 +24,7 @@ mod lists;
 pub use detail::{device, diff};
 pub use lists::{devices, events, scans};
 
-crate::choices! {
+input::choices! {
     /// How the inventory commands that list rows print them.
     pub enum RowsFormat {
         /// A table for people (device strings sanitised).
@@ -40,7 +40,7 @@ crate::choices! {
     }
 }
 
-crate::choices! {
+input::choices! {
     /// How `camscan show` and `camscan diff` print their one document.
     pub enum DocFormat {
         /// Text for people (device strings sanitised).
@@ -162,7 +162,7 @@ pub(super) fn write_csv(
 
 /// `Axis M1065-L`; the model alone when it starts with the vendor (`AXIS M1065-L`).
 pub(super) fn vendor_model(vendor: &Option<String>, model: &Option<String>) -> String {
-    crate::model::maker_and_model(vendor.as_deref(), model.as_deref())
+    model::maker_and_model(vendor.as_deref(), model.as_deref())
         .map(|s| terminal(&s).into_owned())
         .unwrap_or_default()
 }

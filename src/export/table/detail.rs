@@ -182,7 +182,7 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
 }
 
 /// ` realm R` on a line of its own when the service on `port` named a realm.
-fn realm_line(d: &crate::model::Device, port: u16) -> String {
+fn realm_line(d: &model::Device, port: u16) -> String {
     d.services
         .iter()
         .find(|s| s.port == port)
@@ -193,7 +193,7 @@ fn realm_line(d: &crate::model::Device, port: u16) -> String {
 
 /// The cells after its label of a device with no stream: its ports and services, why no stream
 /// (its notes), and the first login its services asked for.
-fn no_stream_cells(d: &crate::model::Device, notes: &mut Notes) -> Vec<Text> {
+fn no_stream_cells(d: &model::Device, notes: &mut Notes) -> Vec<Text> {
     let services = d
         .services
         .iter()
@@ -221,11 +221,7 @@ fn no_stream_cells(d: &crate::model::Device, notes: &mut Notes) -> Vec<Text> {
 /// A stream's cells after its label: port, service, URL (with its user and the stream it is the
 /// same as), status (verified, its roles), login, video (and the browsers that play it), audio,
 /// what the PLAY check measured.
-fn stream_cells(
-    d: &crate::model::Device,
-    s: &crate::model::Stream,
-    notes: &mut Notes,
-) -> Vec<Text> {
+fn stream_cells(d: &model::Device, s: &model::Stream, notes: &mut Notes) -> Vec<Text> {
     let mut url = terminal(&s.url).into_owned();
     if let Some(user) = &s.username {
         url.push_str(&format!("\nuser {}", terminal(user)));
@@ -250,7 +246,7 @@ fn stream_cells(
     }
     let mut video = video_detail(s);
     if let Some(p) = d.capabilities.playback_of(&s.url)
-        && p.browsers != crate::model::capabilities::BrowserSupport::Everywhere
+        && p.browsers != model::capabilities::BrowserSupport::Everywhere
     {
         video.push_str(&format!("\nbrowsers: {}", p.browsers.as_str()));
     }
@@ -272,7 +268,7 @@ fn stream_cells(
 }
 
 /// The service cell of `port`: its protocol, server, and which maker's paths the walk asked first.
-fn service_cell(d: &crate::model::Device, port: u16) -> String {
+fn service_cell(d: &model::Device, port: u16) -> String {
     d.services
         .iter()
         .find(|s| s.port == port)
@@ -295,7 +291,7 @@ fn service_cell(d: &crate::model::Device, port: u16) -> String {
 
 /// An NVR channel's row under `label`: its URL cell (its stream through the NVR, its name, the
 /// camera as the NVR describes it) and status cell (online, verified).
-fn nvr_channel_row(label: Text, ch: &crate::model::NvrChannel) -> Vec<Text> {
+fn nvr_channel_row(label: Text, ch: &model::NvrChannel) -> Vec<Text> {
     let mut url = ch
         .stream
         .as_deref()

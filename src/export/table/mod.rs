@@ -19,12 +19,12 @@ use notes::*;
 use std::io::{self, Write};
 
 use super::{ExportOptions, Exporter, audio_summary, fmt_num, short_organisation, video_summary};
-use crate::model::table::{Cell, Color, Table};
-use crate::model::{
+use crate::sanitize::terminal;
+use crate::table_writer::{Cell, Color, Table};
+use fit::{Column, Text};
+use model::{
     AuthScheme, Device, Protocol, Report, Service, Stage, Stream, StreamStatus, VideoInfo,
 };
-use crate::sanitize::terminal;
-use fit::{Column, Text};
 
 pub struct TableExporter(pub ExportOptions);
 
@@ -159,7 +159,7 @@ fn identity(d: &Device) -> String {
     let maker = maker.filter(|m| {
         !d.model
             .as_deref()
-            .is_some_and(|model| crate::model::model_names_vendor(m, model))
+            .is_some_and(|model| model::model_names_vendor(m, model))
     });
     let what = take([&maker, &d.model]);
     let names = take([&d.name, &d.hostname]);
@@ -725,7 +725,7 @@ mod tests {
         let d = r.devices.iter_mut().find(|d| d.streams.is_empty()).unwrap();
         let mut rtmp = d.services[0].clone();
         rtmp.port = 1935;
-        rtmp.protocol = crate::model::Protocol::Rtmp;
+        rtmp.protocol = model::Protocol::Rtmp;
         rtmp.auth = AuthScheme::None;
         rtmp.note = Some("application live accepted connect, stream key unknown".into());
         d.services.push(rtmp.clone());

@@ -73,7 +73,7 @@ impl PushTool for Frigate {
         Some((var, text))
     }
 
-    fn read_options(&self, formats: &crate::model::setting::Settings, options: &mut Options) {
+    fn read_options(&self, formats: &input::setting::Settings, options: &mut Options) {
         options.restream = formats.get(&crate::export::frigate::RESTREAM);
     }
 

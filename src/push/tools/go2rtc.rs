@@ -48,7 +48,7 @@ impl PushTool for Go2rtc {
         Some((var, text))
     }
 
-    fn read_options(&self, formats: &crate::model::setting::Settings, options: &mut Options) {
+    fn read_options(&self, formats: &input::setting::Settings, options: &mut Options) {
         options.backchannel = formats.get(&crate::export::go2rtc::BACKCHANNEL);
     }
 

@@ -13,10 +13,10 @@ use super::Password;
 use super::{EntryInput, Fut, Job, PushTool, Sent, is_it};
 use crate::export::cameras::Tool;
 use crate::export::names::Style;
-use crate::model::Stream;
 use crate::push::Options;
 use crate::push::client::{Client, Request};
 use crate::push::plan::{Entry, Running};
+use model::Stream;
 
 /// MediaMTX's page size when listing paths (its maximum is not capped; 100 is the default).
 const MTX_PAGE: usize = 500;

@@ -32,7 +32,7 @@ pub static TOOLS: &[ToolKind] = &[
 /// The formats' options a push reads (what it writes beside each camera), declared beside their
 /// exporters, each read by its tool ([`PushTool::read_options`]); [`FORMAT_OPTION_HELP`] says
 /// what each does in a push, each line the tool's own.
-pub static FORMAT_OPTIONS: &[&dyn crate::model::setting::Declared] = &[
+pub static FORMAT_OPTIONS: &[&dyn input::setting::Declared] = &[
     &crate::export::frigate::RESTREAM,
     &crate::export::go2rtc::BACKCHANNEL,
 ];
@@ -45,7 +45,7 @@ pub static FORMAT_OPTION_HELP: &[(&str, &str)] = &[
 
 /// What a push writes beside each camera, read from the formats' options by the tools that
 /// declare them ([`PushTool::read_options`]).
-pub fn options_of(formats: &crate::model::setting::Settings) -> Options {
+pub fn options_of(formats: &input::setting::Settings) -> Options {
     let mut options = Options::default();
     for t in TOOLS {
         t.0.read_options(formats, &mut options);
@@ -242,7 +242,7 @@ pub trait PushTool: Sync {
     }
 
     /// What of [`Options`] its format options set ([`FORMAT_OPTIONS`]), from `formats`.
-    fn read_options(&self, _formats: &crate::model::setting::Settings, _options: &mut Options) {}
+    fn read_options(&self, _formats: &input::setting::Settings, _options: &mut Options) {}
 
     /// The item keys an entry named `name` writes (`cameras.front_door` and, with Frigate's
     /// restream, `go2rtc.streams.front_door`).
@@ -319,7 +319,7 @@ impl ToolKind {
     }
 
     pub fn parse(s: &str) -> Option<ToolKind> {
-        <ToolKind as crate::model::choice::Choice>::from_choice(s, true)
+        <ToolKind as input::choice::Choice>::from_choice(s, true)
     }
 }
 
@@ -351,7 +351,7 @@ impl serde::Serialize for ToolKind {
     }
 }
 
-impl crate::model::choice::Choice for ToolKind {
+impl input::choice::Choice for ToolKind {
     fn choices() -> &'static [Self] {
         TOOLS
     }
@@ -410,7 +410,7 @@ pub fn list(v: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::choice::Choice;
+    use input::choice::Choice;
 
     /// Every tool is one line of the list, its name unique and its own.
     #[test]

@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::export::cameras;
-use crate::model::{AuthScheme, Protocol};
 use crate::push::plan::Entry;
 use crate::push::tools::{EntryInput, Password};
+use model::{AuthScheme, Protocol};
 
 /// The integration an entry's value names.
 pub(super) fn integration<'e>(entry: &'e Entry, name: &str) -> &'e str {

@@ -11,7 +11,7 @@ pub(super) async fn reported_identity(
     user: &str,
     password: &str,
 ) -> Result<String, String> {
-    use crate::proto::soap;
+    use proto::soap;
     let url = format!("{}/onvif/device_service", device.trim_end_matches('/'));
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
