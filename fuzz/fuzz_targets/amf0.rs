@@ -4,10 +4,10 @@
 //! second encoding, so NaN numbers compare equal).
 #![no_main]
 
+use libfuzzer_sys::fuzz_target;
 use proto::rtmp::amf0::{self, Amf0Value};
 use proto::rtmp::chunk::{Message, message_type};
 use proto::rtmp::{self};
-use libfuzzer_sys::fuzz_target;
 
 fn encode_all(values: &[Amf0Value]) -> Vec<u8> {
     let mut out = Vec::new();

@@ -6,9 +6,9 @@
 
 use std::net::Ipv4Addr;
 
+use libfuzzer_sys::fuzz_target;
 use model::misaddressed;
 use proto::arp;
-use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(s) = arp::parse(data) {

@@ -4,8 +4,8 @@
 #![no_main]
 
 use camscan::detect::head;
-use proto::auth;
 use libfuzzer_sys::fuzz_target;
+use proto::auth;
 
 fuzz_target!(|data: &[u8]| {
     let value = String::from_utf8_lossy(data);

@@ -2,8 +2,8 @@
 //! the reply head as `proto::response` reads it, and whatever follows as the body.
 #![no_main]
 
-use proto::{backchannel, response, sdp_facts};
 use libfuzzer_sys::fuzz_target;
+use proto::{backchannel, response, sdp_facts};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(Some((head, n))) = response::parse_head(data) {

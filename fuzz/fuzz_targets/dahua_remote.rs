@@ -1,8 +1,8 @@
 //! A Dahua NVR's remote-device table and camera state (`proto::dahua_remote`).
 #![no_main]
 
-use proto::dahua_remote;
 use libfuzzer_sys::fuzz_target;
+use proto::dahua_remote;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

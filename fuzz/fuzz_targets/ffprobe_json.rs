@@ -1,8 +1,8 @@
 //! ffprobe's JSON output (`proto::ffprobe`): a local tool, but it reports what the device sent.
 #![no_main]
 
-use proto::ffprobe;
 use libfuzzer_sys::fuzz_target;
+use proto::ffprobe;
 
 fuzz_target!(|data: &[u8]| {
     let _ = ffprobe::parse(data);

@@ -7,8 +7,8 @@
 #![no_main]
 
 use camscan::detect::fingerprint::{self, MAX_CONFIDENCE, MAX_TITLE_CHARS, Observation};
-use proto::response::{ResponseHead, parse_head};
 use libfuzzer_sys::fuzz_target;
+use proto::response::{ResponseHead, parse_head};
 
 fuzz_target!(|data: &[u8]| {
     if let Some(t) = fingerprint::title(data) {

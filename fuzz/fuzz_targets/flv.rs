@@ -2,8 +2,8 @@
 //! of the bytes, and the facts it gives stay bounded.
 #![no_main]
 
-use proto::flv::{self, FPS_FRAMES, MAX_TAGS};
 use libfuzzer_sys::fuzz_target;
+use proto::flv::{self, FPS_FRAMES, MAX_TAGS};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(info) = flv::parse(data) else {

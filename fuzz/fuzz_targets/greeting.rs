@@ -2,8 +2,8 @@
 //! detection reads them from ports that speak first.
 #![no_main]
 
-use proto::greeting::{self, MAX_TEXT};
 use libfuzzer_sys::fuzz_target;
+use proto::greeting::{self, MAX_TEXT};
 
 fuzz_target!(|data: &[u8]| {
     if let Some(g) = greeting::classify(data) {

@@ -2,8 +2,8 @@
 //! derives from a stream's SPS, from SDP `profile-level-id`, and from HLS/DASH `CODECS`.
 #![no_main]
 
-use proto::{h26x, hls};
 use libfuzzer_sys::fuzz_target;
+use proto::{h26x, hls};
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);

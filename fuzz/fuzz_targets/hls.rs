@@ -2,9 +2,9 @@
 //! codecs and URIs it goes on to use.
 #![no_main]
 
+use libfuzzer_sys::fuzz_target;
 use proto::h26x;
 use proto::hls::{self, Playlist};
-use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -1,8 +1,8 @@
 //! Media links in a web page (`proto::html`), as `analyze::http` reads the root page.
 #![no_main]
 
-use proto::html::{self, MAX_LINK, MAX_LINKS};
 use libfuzzer_sys::fuzz_target;
+use proto::html::{self, MAX_LINK, MAX_LINKS};
 
 fuzz_target!(|data: &[u8]| {
     let links = html::media_links(data);

@@ -4,8 +4,8 @@
 //! Input: two bytes (big-endian) giving the limit, then the body.
 #![no_main]
 
-use proto::http;
 use libfuzzer_sys::fuzz_target;
+use proto::http;
 
 fuzz_target!(|data: &[u8]| {
     let [a, b, raw @ ..] = data else {

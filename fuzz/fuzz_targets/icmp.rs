@@ -2,8 +2,8 @@
 //! raw (with the IPv4 header) or a ping socket's (without).
 #![no_main]
 
-use proto::icmp;
 use libfuzzer_sys::fuzz_target;
+use proto::icmp;
 
 fuzz_target!(|data: &[u8]| {
     if let Some((id, seq)) = icmp::parse_echo_reply(data, false) {

@@ -1,8 +1,8 @@
 //! A Hikvision NVR's channel list and channel status (`proto::isapi_channels`).
 #![no_main]
 
-use proto::isapi_channels;
 use libfuzzer_sys::fuzz_target;
+use proto::isapi_channels;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

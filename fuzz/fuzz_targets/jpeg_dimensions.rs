@@ -2,8 +2,8 @@
 //! MJPEG parts.
 #![no_main]
 
-use proto::mjpeg;
 use libfuzzer_sys::fuzz_target;
+use proto::mjpeg;
 
 fuzz_target!(|data: &[u8]| {
     if let Some((w, h)) = mjpeg::jpeg_dimensions(data) {

@@ -6,8 +6,8 @@
 #![no_main]
 
 use camscan::knowledge::{self, oui};
-use proto::arp;
 use libfuzzer_sys::fuzz_target;
+use proto::arp;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -5,8 +5,8 @@
 
 use std::net::Ipv4Addr;
 
-use proto::mdns;
 use libfuzzer_sys::fuzz_target;
+use proto::mdns;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(msg) = mdns::parse(data) else {

@@ -7,9 +7,9 @@
 //! the first `\n`, then the body.
 #![no_main]
 
-use proto::mjpeg::{self, MAX_HEADERS, PartSplitter};
 use camscan_fuzz::{control_byte, pieces};
 use libfuzzer_sys::fuzz_target;
+use proto::mjpeg::{self, MAX_HEADERS, PartSplitter};
 
 fuzz_target!(|data: &[u8]| {
     let Some((seed, data)) = control_byte(data) else {

@@ -2,8 +2,8 @@
 //! from the same bytes read as a media segment (as `analyze::http` does with the first segment).
 #![no_main]
 
-use proto::mp4;
 use libfuzzer_sys::fuzz_target;
+use proto::mp4;
 
 fuzz_target!(|data: &[u8]| {
     let _ = mp4::is_media_segment(data);

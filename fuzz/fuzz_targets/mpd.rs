@@ -1,8 +1,8 @@
 //! MPEG-DASH manifests (`proto::mpd`), read as `analyze::http` does (lossy UTF-8).
 #![no_main]
 
-use proto::{hls, mpd};
 use libfuzzer_sys::fuzz_target;
+use proto::{hls, mpd};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

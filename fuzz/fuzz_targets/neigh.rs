@@ -2,8 +2,8 @@
 //! with `read_to_string`, so input that is not UTF-8 never reaches the parser.
 #![no_main]
 
-use proto::neigh;
 use libfuzzer_sys::fuzz_target;
+use proto::neigh;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -4,8 +4,8 @@
 //! scopes' profiles; with the bounds each promises.
 #![no_main]
 
-use proto::{onvif_caps, soap};
 use libfuzzer_sys::fuzz_target;
+use proto::{onvif_caps, soap};
 
 fuzz_target!(|data: &[u8]| {
     let xml = String::from_utf8_lossy(data);

@@ -3,8 +3,8 @@
 //! is found again by a lookup with those fields (or an earlier line that also matches).
 #![no_main]
 
-use store::pgpass::{self, Field};
 use libfuzzer_sys::fuzz_target;
+use store::pgpass::{self, Field};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -3,9 +3,9 @@
 #![no_main]
 
 use camscan::detect::head;
+use libfuzzer_sys::fuzz_target;
 use model::Protocol;
 use proto::response::{self, HeadProtocol, MAX_HEAD_BYTES, MAX_HEADERS};
-use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = response::find_head_end(data);

@@ -5,10 +5,10 @@
 //! that ends them, if any) are the same whether the stream arrives at once or in pieces.
 #![no_main]
 
-use proto::rtmp::chunk::{ChunkReader, MAX_MESSAGE, Message};
-use proto::rtmp::{self, RtmpError};
 use camscan_fuzz::{control_byte, pieces};
 use libfuzzer_sys::fuzz_target;
+use proto::rtmp::chunk::{ChunkReader, MAX_MESSAGE, Message};
+use proto::rtmp::{self, RtmpError};
 
 /// Feed `parts` one by one, draining after each; stop at the first error as the caller does.
 fn read(parts: &[&[u8]]) -> (Vec<Message>, Option<RtmpError>) {

@@ -2,8 +2,8 @@
 //! from it.
 #![no_main]
 
-use proto::rtmp::{self, HANDSHAKE_SIZE};
 use libfuzzer_sys::fuzz_target;
+use proto::rtmp::{self, HANDSHAKE_SIZE};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = rtmp::check_s0s1(data) else {

@@ -3,8 +3,8 @@
 //! extender: no panic, every item consumes bytes, a payload stays inside its frame.
 #![no_main]
 
-use proto::rtp::{Extender, Item, next, packet};
 use libfuzzer_sys::fuzz_target;
+use proto::rtp::{Extender, Item, next, packet};
 
 fuzz_target!(|data: &[u8]| {
     let mut rest = data;

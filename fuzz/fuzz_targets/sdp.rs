@@ -2,8 +2,8 @@
 //! media section: encoding, clock, and the H.264 `profile-level-id`.
 #![no_main]
 
-use proto::{h26x, sdp};
 use libfuzzer_sys::fuzz_target;
+use proto::{h26x, sdp};
 
 fuzz_target!(|data: &[u8]| {
     let sd = sdp::parse(data);

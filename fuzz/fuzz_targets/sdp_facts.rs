@@ -4,8 +4,8 @@
 //! straight to the parameter-set decoders behind those facts.
 #![no_main]
 
-use proto::{h26x, h265, mp4, mp4v, sdp, sdp_facts};
 use libfuzzer_sys::fuzz_target;
+use proto::{h26x, h265, mp4, mp4v, sdp, sdp_facts};
 
 /// The facts a decoder may give: a plausible rate, a non-empty picture.
 fn check_video(v: &model::VideoInfo) {

@@ -2,8 +2,8 @@
 //! their own request id (bytes 15..17 when the framing is short) and a fixed one.
 #![no_main]
 
-use proto::snmp::{self, MAX_DESCR};
 use libfuzzer_sys::fuzz_target;
+use proto::snmp::{self, MAX_DESCR};
 
 fuzz_target!(|data: &[u8]| {
     let own = data

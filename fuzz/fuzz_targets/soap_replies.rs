@@ -3,8 +3,8 @@
 //! and Media2, with each profile's video source) and GetStreamUri/GetSnapshotUri.
 #![no_main]
 
-use proto::soap;
 use libfuzzer_sys::fuzz_target;
+use proto::soap;
 
 fuzz_target!(|data: &[u8]| {
     let xml = String::from_utf8_lossy(data);

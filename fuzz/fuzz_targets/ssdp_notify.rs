@@ -6,8 +6,8 @@ use std::net::Ipv4Addr;
 
 use camscan::discovery::listen::{Source, judge};
 use camscan::net::interfaces::LocalNet;
-use proto::ssdp;
 use libfuzzer_sys::fuzz_target;
+use proto::ssdp;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(n) = ssdp::parse_notify(data) {

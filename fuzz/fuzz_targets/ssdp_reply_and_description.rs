@@ -2,8 +2,8 @@
 //! them: the datagram as bytes, the description as lossy UTF-8.
 #![no_main]
 
-use proto::ssdp;
 use libfuzzer_sys::fuzz_target;
+use proto::ssdp;
 
 fuzz_target!(|data: &[u8]| {
     let _ = ssdp::parse_reply(data);

@@ -3,8 +3,8 @@
 //! so the fuzzer gets past that check.
 #![no_main]
 
-use proto::stun::{self, HEADER_LEN, MAX_TEXT};
 use libfuzzer_sys::fuzz_target;
+use proto::stun::{self, HEADER_LEN, MAX_TEXT};
 
 fuzz_target!(|data: &[u8]| {
     let own: [u8; 12] = data

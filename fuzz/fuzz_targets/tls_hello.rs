@@ -2,8 +2,8 @@
 //! TLS 1.1 ClientHello.
 #![no_main]
 
-use proto::tls_hello::{self, HelloAnswer};
 use libfuzzer_sys::fuzz_target;
+use proto::tls_hello::{self, HelloAnswer};
 
 fuzz_target!(|data: &[u8]| {
     if let Some(HelloAnswer::Agreed(v)) = tls_hello::answer(data) {

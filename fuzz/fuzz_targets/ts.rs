@@ -3,8 +3,8 @@
 //! 64 KiB.
 #![no_main]
 
-use proto::{h26x, ts};
 use libfuzzer_sys::fuzz_target;
+use proto::{h26x, ts};
 
 fuzz_target!(|data: &[u8]| {
     let _ = ts::looks_like_ts(data);

@@ -3,9 +3,9 @@
 //! read from the body.
 #![no_main]
 
+use libfuzzer_sys::fuzz_target;
 use proto::response;
 use proto::whep::{self, PostReply};
-use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let names = whep::go2rtc_streams(data, 8);

@@ -6,8 +6,8 @@ use std::net::Ipv4Addr;
 
 use camscan::discovery::listen::{Source, judge};
 use camscan::net::interfaces::LocalNet;
-use proto::wsd;
 use libfuzzer_sys::fuzz_target;
+use proto::wsd;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(a) = wsd::parse_announcement(&String::from_utf8_lossy(data)) {

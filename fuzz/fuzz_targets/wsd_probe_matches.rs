@@ -4,8 +4,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use proto::wsd;
 use libfuzzer_sys::fuzz_target;
+use proto::wsd;
 
 fuzz_target!(|data: &[u8]| {
     let xml = String::from_utf8_lossy(data);

@@ -1,8 +1,8 @@
 //! TLS certificates (`proto::x509`), as a TLS port shows them to `camscan audit`.
 #![no_main]
 
-use proto::x509::{self, MAX_NAME};
 use libfuzzer_sys::fuzz_target;
+use proto::x509::{self, MAX_NAME};
 
 fuzz_target!(|data: &[u8]| {
     if let Some(c) = x509::facts(data) {

@@ -2,10 +2,8 @@
 //! and text caps hold on any input.
 #![no_main]
 
-use proto::xml::{
-    self, MAX_ATTR_VALUE, MAX_ATTRS, MAX_DEPTH, MAX_ELEMENTS, MAX_TEXT, Node,
-};
 use libfuzzer_sys::fuzz_target;
+use proto::xml::{self, MAX_ATTR_VALUE, MAX_ATTRS, MAX_DEPTH, MAX_ELEMENTS, MAX_TEXT, Node};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
