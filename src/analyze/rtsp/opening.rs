@@ -326,9 +326,9 @@ mod tests {
         }
     }
 
-    /// A camera whose MAC names a maker that documents an RTSP path is not guessed at (it asks that
-    /// maker's paths at once, issue 83); one that nothing named, or whose named maker documents
-    /// none, is (it waits for WS-Discovery first).
+    /// A camera whose MAC names a maker that documents an RTSP path is not guessed at (its first
+    /// round is that maker's paths, issue 83); one that nothing named, or whose named maker
+    /// documents none, is (it waits for the whole WS-Discovery window first).
     #[test]
     fn a_maker_named_with_documented_paths_is_not_guessed_at() {
         let k = crate::knowledge::get();
