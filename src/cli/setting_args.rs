@@ -431,8 +431,11 @@ mod tests {
                     continue;
                 }
                 let at = *d as *const dyn input::setting::Declared as *const ();
-                if !std::ptr::eq(*seen.entry((d.key(), d.env())).or_insert(at), at) {
-                    twice.insert(d.key());
+                // One key and variable, or one flag and variable: one setting.
+                for same in [(d.key(), d.env()), (d.flag(), d.env())] {
+                    if !std::ptr::eq(*seen.entry(same).or_insert(at), at) {
+                        twice.insert(d.key());
+                    }
                 }
             }
         }

@@ -21,8 +21,10 @@ pub static OPTIONS: &[&dyn Declared] = &[
 ];
 
 /// `camscan push`'s own settings (beside [`OPTIONS`] and the inventory's), in `--help`'s order.
+/// `--credentials` is the scan's declaration (the camera logins file), with push's help line
+/// ([`CREDENTIALS_HELP`]).
 pub static SETTINGS: &[&dyn Declared] = &[
-    &CREDENTIALS,
+    &crate::credentials::CREDENTIALS_FILE,
     &DEVICE,
     &DRY_RUN,
     &HAND_BACK,
@@ -31,6 +33,11 @@ pub static SETTINGS: &[&dyn Declared] = &[
 
 /// The formats' options a push reads: the push tools', [`super::tools::FORMAT_OPTIONS`].
 pub use super::tools::{FORMAT_OPTION_HELP, FORMAT_OPTIONS};
+
+/// Push's `--help` line for `--credentials` (`credentials_file`, the scan's declaration).
+pub const CREDENTIALS_HELP: &str = "The camera logins the scan used (its --credentials file): each \
+     camera's password is the entry whose keyed hash the inventory kept [default: the config \
+     file's credentials_file; CAMSCAN_<NAME>_PASSWORD variables too]";
 
 /// `--push` of the commands that scan (`scan`, `watch`), before [`OPTIONS`].
 pub static AFTER_SCAN: &[&dyn Declared] = &[&SCAN_PUSH];
@@ -151,23 +158,6 @@ fn seconds(text: &str) -> Result<Duration, String> {
         _ => Err("give seconds, more than 0 and at most 600".into()),
     }
 }
-
-/// `push --credentials`: the camera logins a push finds each password among
-/// ([`super::entries`]), over the config file's.
-pub static CREDENTIALS: Setting<Option<PathBuf>> = Setting {
-    key: "credentials",
-    flag: "--credentials",
-    short: None,
-    repeat: Repeat::Once,
-    env: "CAMSCAN_CREDENTIALS",
-    value_name: "FILE",
-    help: "The camera logins the scan used (its --credentials file): each camera's password is \
-           the entry whose keyed hash the inventory kept [default: the config file's \
-           credentials_file; CAMSCAN_<NAME>_PASSWORD variables too]",
-    default: None,
-    choices: None,
-    parse: path,
-};
 
 /// `push --device`: only these devices ([`super::Settings::only`]). No variable.
 pub static DEVICE: Setting<Vec<String>> = Setting {

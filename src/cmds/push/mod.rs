@@ -32,6 +32,8 @@ pub struct Push;
 
 impl crate::cli::SettingList for Push {
     const LIST: &'static [&'static dyn input::setting::Declared] = crate::push::settings::SETTINGS;
+    const HELP: &'static [(&'static str, &'static str)] =
+        &[("credentials_file", crate::push::settings::CREDENTIALS_HELP)];
 }
 
 /// `--push` of the commands that scan ([`crate::push::settings::AFTER_SCAN`]).
@@ -91,7 +93,7 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
     let file = config_file(args.store.config.path()?.as_deref())?;
     let target = Target::new(args.tool, &args.url).map_err(CommandError::Usage)?;
     let own = args.settings.values()?;
-    let given = own.get(&crate::push::settings::CREDENTIALS);
+    let given = own.get(&crate::credentials::CREDENTIALS_FILE);
     let creds = camera_logins(given.as_deref(), &file)?;
     let formats = args.format_options.resolve(&file.settings)?;
     let dry_run = own.get(&crate::push::settings::DRY_RUN);
