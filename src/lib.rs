@@ -187,7 +187,8 @@
 //!           metrics      -> http_server, notify, sanitize, store
 //! floor 3   detect       -> error, input, knowledge, model, net, proto
 //!           notify       -> error, input, model, net, sanitize, store
-//!           push         -> export, input, model, net, proto, sanitize, store, table_writer
+//!           push         -> credentials, export, input, model, net, proto, sanitize, store,
+//!                           table_writer
 //! floor 2   credentials  -> input, model, proto
 //!           export       -> input, model, sanitize, store, table_writer
 //!           knowledge    -> error, input, registry, sanitize, table_writer
