@@ -238,9 +238,9 @@ mod tests {
 
     #[test]
     fn every_push_setting_is_spelled_from_its_key() {
-        input::setting::assert_spelled_from_keys(
-            OPTIONS.iter().chain(SETTINGS).chain(AFTER_SCAN),
-            &[""],
-        );
+        // `--credentials` is the scan's declaration (`credentials_file`), spelled before the rule.
+        let own = OPTIONS.iter().chain(SETTINGS).chain(AFTER_SCAN);
+        let own = own.filter(|d| d.key() != crate::credentials::CREDENTIALS_FILE.key);
+        input::setting::assert_spelled_from_keys(own, &[""]);
     }
 }
