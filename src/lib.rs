@@ -18,7 +18,8 @@
 //!   command; doctor judges its text with the reader its room hands down (`doctor::FileReader`).
 //!   Only `cmds` and `cli` name clap: the value lists of choices declared below are made from
 //!   their [`input::choice::Choice`]. There is no module of settings: each is declared beside
-//!   its use, and a scan's configuration is [`scan::ScanConfig`].
+//!   its use; a scan's configuration is [`scan::ScanConfig`] (what its plan needs), and the
+//!   command's whole scan, with its report's printing and its recording, [`record::ScanJob`].
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`cmds`]: one room per command (`cmds::scan`, `cmds::watch`, `cmds::devices`, ...): its
 //!   arguments, their resolution once into typed settings, and its run, which builds the
@@ -98,7 +99,9 @@
 //! * [`notify`]: `camscan watch`'s notification sinks (stdout, webhook, exec, MQTT with Home
 //!   Assistant discovery), each fed from the store's outbox at least once and in order, with
 //!   backoff.
-//! * [`record`]: a scan and the inventory: opening it where the settings say, what it knows of
+//! * [`record`]: a scan and the inventory: a scan as a command runs it (`record::ScanJob`: the
+//!   scan's configuration, its report's printing, where it is recorded), opening the inventory
+//!   where the settings say, what it knows of
 //!   the targets before a scan, and recording the scan after (with its summary line). A recorded
 //!   scan's steps run in one order, written once (`record::run_scan`), which `scan`, `audit` and the
 //!   rounds of `watch`, `serve` and the fleet's agent all run (`record::round::scan_round`: the
@@ -175,7 +178,7 @@
 //!                           net, notify, push, record, scan, store
 //! floor 8   record       -> analyze, error, export, input, metrics, model, net, scan, store
 //! floor 7   scan         -> analyze, credentials, detect, discovery, error, export, input,
-//!                           knowledge, model, net, probe, proto, registry, sanitize, store, timing
+//!                           knowledge, model, net, probe, proto, registry, sanitize, timing
 //! floor 6   probe        -> discovery, input, net
 //! floor 5   audit        -> analyze, credentials, detect, error, export, input, knowledge, model,
 //!                           net, proto, sanitize, store

@@ -10,8 +10,7 @@ use clap::Args;
 use super::Cli;
 use crate::error::Error;
 use crate::record::CommandError;
-use crate::scan::ScanConfig;
-use crate::scan::output;
+use crate::scan::output::{self, ReportOutput};
 use model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
 
 /// The most of a report read (a /16 of cameras is a few hundred MiB of JSON at most).
@@ -30,18 +29,22 @@ pub struct ConvertArgs {
 pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     let report = read(&args.report)?;
     let out = &args.out;
-    let mut cfg = ScanConfig::default();
     let given = out.settings.values()?;
-    cfg.format = given.get(&output::FORMAT);
-    cfg.format_options = out.format_options.values()?;
-    cfg.output = given.get(&crate::export::OUTPUT);
-    cfg.width = out.table.width()?.or(cli.env.columns());
-    cfg.color = cli.color().unwrap_or(cfg.color).in_env(&cli.env);
-    cfg.detail = cli.verbose() > 0;
-    if let Some(path) = &cfg.output {
+    let printing = ReportOutput {
+        format: given.get(&output::FORMAT),
+        format_options: out.format_options.values()?,
+        output: given.get(&crate::export::OUTPUT),
+        width: out.table.width()?.or(cli.env.columns()),
+        color: cli
+            .color()
+            .unwrap_or(ReportOutput::default().color)
+            .in_env(&cli.env),
+        detail: cli.verbose() > 0,
+    };
+    if let Some(path) = &printing.output {
         output::check_writable(path, None)?;
     }
-    output::write_report(&cfg, &report)?;
+    output::write_report(&printing, &report)?;
     Ok(0)
 }
 

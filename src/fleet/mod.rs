@@ -93,7 +93,7 @@ pub fn agent_name() -> String {
     format!(
         "camscan {} on {}",
         env!("CARGO_PKG_VERSION"),
-        crate::scan::config::default_site()
+        crate::record::default_site()
     )
 }
 

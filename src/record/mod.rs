@@ -13,14 +13,16 @@
 //! opens the inventory and turns a scan's configuration and report into store calls.
 //! [`CommandError`] is how a command that uses the inventory fails.
 
+mod job;
 pub mod round;
+
+pub use job::{ScanJob, default_site};
 
 use input::environment::Environment;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::scan::ScanConfig;
 use model::{DiscoveryMethod, Report};
 use store::{Inventory, InventoryAt};
 use store::{PgTarget, Recorded, ScanInfo, ScanSummary, Store, StoreError};
@@ -172,7 +174,7 @@ pub fn pg_target(
 
 /// `camscan scan`'s store, opened (created, migrated, checked) before anything is sent: a bad,
 /// locked or newer file stops the scan here. `None` with `--no-db`.
-pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
+pub fn open_for_scan(cfg: &ScanJob) -> Result<Option<Store>, CommandError> {
     cfg.db.as_ref().map(open).transpose()
 }
 
@@ -183,24 +185,24 @@ pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
 /// saw misaddressed there (the scan asks for each on the segment it was heard on). Every
 /// recorded scan ([`run_scan`]: `camscan scan`, `audit`, and the rounds of `watch`, `serve` and the
 /// fleet) reads it here.
-fn memory(store: Option<&Store>, cfg: &ScanConfig) -> Result<crate::scan::Memory, StoreError> {
+fn memory(store: Option<&Store>, cfg: &ScanJob) -> Result<crate::scan::Memory, StoreError> {
     let Some(store) = store else {
         return Ok(crate::scan::Memory::default());
     };
     Ok(crate::scan::Memory {
         // `--fresh` forgets what was learnt of the devices, not what they are called.
-        known: if cfg.settings.get(&crate::analyze::context::FRESH) {
+        known: if cfg.scan.settings.get(&crate::analyze::context::FRESH) {
             HashMap::new()
         } else {
-            store.known(&cfg.site, &cfg.targets, &cfg.credentials)?
+            store.known(&cfg.site, &cfg.scan.targets, &cfg.scan.credentials)?
         },
-        logins: if cfg.settings.get(&crate::analyze::context::FRESH) {
+        logins: if cfg.scan.settings.get(&crate::analyze::context::FRESH) {
             Vec::new()
         } else {
-            store.known_logins(&cfg.site, &cfg.credentials)?
+            store.known_logins(&cfg.site, &cfg.scan.credentials)?
         },
-        dns: if !cfg.settings.get(&crate::analyze::context::FRESH)
-            && cfg.settings.get(&crate::net::rdns::DNS)
+        dns: if !cfg.scan.settings.get(&crate::analyze::context::FRESH)
+            && cfg.scan.settings.get(&crate::net::rdns::DNS)
         {
             store.dns_answers()?
         } else {
@@ -232,7 +234,7 @@ pub enum Output {
 /// [`CommandError::Store`]; every call on it runs off the async workers. A long-running host's
 /// round ([`round::scan_round`]) is this with a store.
 pub async fn run_scan(
-    cfg: &ScanConfig,
+    cfg: &ScanJob,
     store: Option<&store::SharedStore>,
     output: Output,
     enrich: impl AsyncFnOnce(&mut Report, &crate::analyze::context::AuthSettings),
@@ -249,7 +251,7 @@ pub async fn run_scan(
 
 /// [`run_scan`] with a store, its recording always given: what a long-running host's rounds run.
 pub(crate) async fn scan_recorded(
-    cfg: &ScanConfig,
+    cfg: &ScanJob,
     store: &store::SharedStore,
     output: Output,
 ) -> Result<(crate::scan::Scanned, RecordedScan), CommandError> {
@@ -261,7 +263,7 @@ pub(crate) async fn scan_recorded(
 /// [`run_scan`]'s steps up to its end: the scan run, its devices recorded as they became final
 /// (`Some` with a store), enriched.
 async fn run(
-    cfg: &ScanConfig,
+    cfg: &ScanJob,
     store: Option<&store::SharedStore>,
     output: Output,
     enrich: impl AsyncFnOnce(&mut Report, &crate::analyze::context::AuthSettings),
@@ -287,8 +289,12 @@ async fn run(
     };
     let on_final = live.as_ref().map(Live::on_final);
     let scanned = match output {
-        Output::Write { progress } => crate::scan::run(cfg, progress, memory, on_final).await,
-        Output::Return(progress) => crate::scan::find(cfg, progress, memory, on_final).await,
+        Output::Write { progress } => {
+            let inventory = cfg.db.as_ref().and_then(|i| i.file());
+            let scan = &cfg.scan;
+            crate::scan::run(scan, &cfg.report, inventory, progress, memory, on_final).await
+        }
+        Output::Return(progress) => crate::scan::find(&cfg.scan, progress, memory, on_final).await,
     };
     let parts = match live {
         Some(live) => Some(
@@ -320,7 +326,7 @@ fn joined(e: tokio::task::JoinError) -> CommandError {
 
 /// [`run_scan`]'s last step with a store: its end recorded ([`finish`]), off the async workers.
 async fn end(
-    cfg: &ScanConfig,
+    cfg: &ScanJob,
     store: &store::SharedStore,
     scanned: crate::scan::Scanned,
     parts: Option<Recorded>,
@@ -335,7 +341,7 @@ async fn end(
 /// events they make (`parts`: what [`Live`] recorded as devices became final).
 fn finish(
     store: &mut Store,
-    cfg: &ScanConfig,
+    cfg: &ScanJob,
     scanned: &crate::scan::Scanned,
     parts: Option<Recorded>,
 ) -> Result<RecordedScan, StoreError> {
@@ -380,7 +386,7 @@ impl std::fmt::Display for Summary {
 /// is then recorded into the same row ([`record_with_events`]).
 struct Live {
     scan_id: i64,
-    /// [`ScanConfig::unrecorded_ports`].
+    /// [`ScanJob::unrecorded_ports`].
     unrecorded: Vec<u16>,
     tx: Option<std::sync::mpsc::Sender<model::Device>>,
     thread: Option<std::thread::JoinHandle<Vec<store::StoreEvent>>>,
@@ -395,7 +401,7 @@ impl Live {
     pub const PART: usize = 500;
 
     /// Begin recording `cfg`'s scan in `store`.
-    pub fn begin(store: &store::SharedStore, cfg: &ScanConfig) -> Result<Live, StoreError> {
+    pub fn begin(store: &store::SharedStore, cfg: &ScanJob) -> Result<Live, StoreError> {
         let now = jiff::Timestamp::now().to_string();
         let ports = recorded_ports(cfg);
         let mut info = ScanInfo::of_report(
@@ -405,18 +411,18 @@ impl Live {
                 started_at: now.clone(),
                 finished_at: now,
                 complete: false,
-                targets: cfg.targets.clone(),
+                targets: cfg.scan.targets.clone(),
                 plan: None,
                 coverage: None,
                 devices: Vec::new(),
             },
             &cfg.site,
             &ports,
-            &cfg.discovery,
+            &cfg.scan.discovery,
         );
         let scan_id = store.lock().begin_scan(&info)?;
         let (tx, rx) = std::sync::mpsc::channel::<model::Device>();
-        let (store, creds) = (store.clone(), cfg.credentials.clone());
+        let (store, creds) = (store.clone(), cfg.scan.credentials.clone());
         let thread = std::thread::Builder::new()
             .name("camscan-record".into())
             .spawn(move || {
@@ -524,7 +530,7 @@ pub struct RecordedScan {
 /// of the end.
 pub fn record_with_events(
     store: &mut Store,
-    cfg: &ScanConfig,
+    cfg: &ScanJob,
     report: &Report,
     live: Option<Recorded>,
 ) -> Result<RecordedScan, StoreError> {
@@ -546,16 +552,16 @@ pub fn record_with_events(
         |s: &ScanSummary| s.scan.complete && store::same_targets(&s.scan.targets, &report.targets);
     let earlier = store.scans(Some(&cfg.site))?.into_iter().find(same);
     let ports = recorded_ports(cfg);
-    let info = ScanInfo::of_report(report, &cfg.site, &ports, &cfg.discovery);
+    let info = ScanInfo::of_report(report, &cfg.site, &ports, &cfg.scan.discovery);
     let recorded = match live {
         Some(parts) => {
-            let mut end = store.record_end(parts.scan_id, &info, report, &cfg.credentials)?;
+            let mut end = store.record_end(parts.scan_id, &info, report, &cfg.scan.credentials)?;
             let mut events = parts.events;
             events.append(&mut end.events);
             end.events = events;
             end
         }
-        None => store.record_scan(&info, report, &cfg.credentials)?,
+        None => store.record_scan(&info, report, &cfg.scan.credentials)?,
     };
     let (Some(since), true) = (earlier, report.complete) else {
         return Ok(RecordedScan {
@@ -579,13 +585,13 @@ pub fn record_with_events(
     })
 }
 
-/// The ports a scan records as asked: its ports but audit's own ([`ScanConfig::unrecorded_ports`]);
+/// The ports a scan records as asked: its ports but audit's own ([`ScanJob::unrecorded_ports`]);
 /// none when no port was probed.
-fn recorded_ports(cfg: &ScanConfig) -> Vec<u16> {
-    if !cfg.discovery.contains(&DiscoveryMethod::Port) {
+fn recorded_ports(cfg: &ScanJob) -> Vec<u16> {
+    if !cfg.scan.discovery.contains(&DiscoveryMethod::Port) {
         return Vec::new();
     }
-    let mut ports = cfg.ports.clone();
+    let mut ports = cfg.scan.ports.clone();
     ports.retain(|p| !cfg.unrecorded_ports.contains(p));
     ports
 }

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 
 use super::CommandError;
+use super::ScanJob;
 use crate::metrics::{DeviceLabels, Metrics};
-use crate::scan::ScanConfig;
 use store::SharedStore;
 
 /// What one recorded scan gave.
@@ -31,7 +31,7 @@ pub struct Round {
 /// `camscan serve`'s API, a scan a fleet hub asked of this site. The steps and their order are
 /// [`super::run_scan`]'s; a round adds its figures and the summary in the log.
 pub async fn scan_round(
-    cfg: &ScanConfig,
+    cfg: &ScanJob,
     store: &SharedStore,
     metrics: &Metrics,
     progress: crate::scan::Progress,
@@ -99,7 +99,9 @@ pub async fn refresh_devices(store: &SharedStore, metrics: &Metrics) {
 /// A recorded scan in a host's turn: one at a time with the host's own scans (its gate held),
 /// what the host does around it done (`watch` pauses its stream checker and wakes its sinks).
 pub type Turn = Arc<
-    dyn Fn(ScanConfig, crate::scan::Progress) -> Task<Result<Round, CommandError>> + Send + Sync,
+    dyn Fn(crate::scan::ScanConfig, crate::scan::Progress) -> Task<Result<Round, CommandError>>
+        + Send
+        + Sync,
 >;
 
 /// What a long-running host (`camscan watch`, `camscan serve`) gives the task that runs beside

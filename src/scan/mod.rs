@@ -59,25 +59,28 @@ use plan::ScanPlan;
 const OPEN_CHANNEL: usize = 256;
 const EVENT_CHANNEL: usize = 1024;
 
-/// `camscan scan`: plan, run the pipeline, write the report. Returns what was scanned (its report
-/// already written, for the caller to record; [`Scanned::exit_code`] sums it up).
+/// `camscan scan`: plan, run the pipeline, write the report as `out` says. Returns what was
+/// scanned (its report already written, for the caller to record; [`Scanned::exit_code`] sums it
+/// up). `inventory`: the file the scan is recorded in, never written over by `-o`.
 /// `progress`: draw a progress bar on stderr (only drawn when stderr is a terminal). `known`: what
-/// earlier scans learnt per address (the inventory's [`store::Store::known`]), tried first
+/// earlier scans learnt per address (the inventory's), tried first
 /// by the analysers unless `--fresh`. `dns`: the reverse DNS answers the inventory still trusts.
 /// `also`: given each device as it becomes final (the inventory records it then).
 pub async fn run(
     cfg: &ScanConfig,
+    out: &output::ReportOutput,
+    inventory: Option<&std::path::Path>,
     progress: bool,
     memory: Memory,
     mut also: Option<OnFinal<'_>>,
 ) -> Result<Scanned, Error> {
     // The output path is checked before minutes of scanning; NDJSON opens its file now and is
     // written device by device as each becomes final.
-    if let Some(path) = &cfg.output {
-        output::check_writable(path, cfg.db.as_ref().and_then(|i| i.file()))?;
+    if let Some(path) = &out.output {
+        output::check_writable(path, inventory)?;
     }
-    let mut lines = match cfg.format {
-        Format::Ndjson => Some(NdjsonStream::open(cfg.output.as_deref())?),
+    let mut lines = match out.format {
+        Format::Ndjson => Some(NdjsonStream::open(out.output.as_deref())?),
         _ => None,
     };
     // Each final device to the NDJSON output and to `also` (the inventory's live recorder).
@@ -101,7 +104,7 @@ pub async fn run(
     let scanned = find(cfg, progress, memory, on_final).await?;
     match lines {
         Some(lines) => lines.finish(&scanned.report.devices)?,
-        None => output::write_report(cfg, &scanned.report)?,
+        None => output::write_report(out, &scanned.report)?,
     }
     Ok(scanned)
 }

@@ -23,8 +23,39 @@ pub static FORMAT: Setting<Format> = Setting {
     ..input::choice::format_setting(Format::Table)
 };
 use crate::probe::ProbeStats;
-use crate::scan::ScanConfig;
+use input::environment::ColorChoice;
 use model::Report;
+
+/// How a scan's report is printed, resolved by the command (`scan`, `convert`, `audit`, and the
+/// format options `watch`, `serve` and `--push` render with): `-f`, its options, `-o`, the
+/// table's width and colour, `-v`'s detail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportOutput {
+    pub format: Format,
+    /// The formats' own options (`--csv-delimiter`, `--frigate-restream`, ...).
+    pub format_options: input::setting::Settings,
+    /// The table with one row per stream and every detail. Not a key of its own: the command
+    /// sets it from the global `-v` (which also raises the log level).
+    pub detail: bool,
+    pub output: Option<PathBuf>,
+    /// The table's width in columns (`--width`; 0: as wide as it needs). `None`: `$COLUMNS`, else
+    /// the terminal's, else 100.
+    pub width: Option<u16>,
+    pub color: ColorChoice,
+}
+
+impl Default for ReportOutput {
+    fn default() -> Self {
+        ReportOutput {
+            format: Format::Table,
+            format_options: crate::export::options::defaults(),
+            detail: false,
+            output: None,
+            width: None,
+            color: ColorChoice::Auto,
+        }
+    }
+}
 
 /// NDJSON written during the scan: each device once, as soon as it is final, to stdout (flushed
 /// after every line, for pipelines) or to the temporary file that becomes `-o FILE` at the end.
@@ -245,7 +276,7 @@ pub fn progress_bar(
 
 pub use crate::export::{DEFAULT_WIDTH, table_width};
 
-fn export_options(cfg: &ScanConfig, to_terminal: bool) -> ExportOptions {
+fn export_options(cfg: &ReportOutput, to_terminal: bool) -> ExportOptions {
     let terminal = to_terminal
         .then(|| terminal_size::terminal_size_of(io::stdout()))
         .flatten()
@@ -338,7 +369,7 @@ fn is_sqlite_database(path: &Path) -> bool {
 
 /// Write the report to `-o FILE` atomically (temp file in the same directory, then rename) or to stdout.
 /// A closed stdout pipe (`camscan ... | head`) is not an error.
-pub fn write_report(cfg: &ScanConfig, report: &Report) -> Result<(), Error> {
+pub fn write_report(cfg: &ReportOutput, report: &Report) -> Result<(), Error> {
     match &cfg.output {
         Some(path) => {
             let exporter = export::exporter(cfg.format, export_options(cfg, false));

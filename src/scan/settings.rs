@@ -47,7 +47,6 @@ pub static SCAN: &[&dyn Declared] = &[
     &crate::analyze::paths::WALK,
     &crate::analyze::ffprobe::FFPROBE,
     &crate::discovery::DISCOVERY,
-    &store::settings::HUB,
 ];
 
 /// Every scan setting at its default.

@@ -59,8 +59,8 @@ use tokio::sync::watch;
 use crate::error::exit;
 use crate::http_server::{self, Limits};
 use crate::record::CommandError;
+use crate::record::ScanJob;
 use crate::record::round::{Beside, Embedded, Task};
-use crate::scan::ScanConfig;
 use crate::scan::rules::ScanRules;
 use store::SharedStore;
 use store::{HubConfig, Inventory};
@@ -139,7 +139,7 @@ pub struct Settings {
     pub no_preview: bool,
     /// What API scans run with: the config file's scan settings (and `--credentials`, `--hub`),
     /// recorded in the served inventory at its site. Its targets are the watcher's.
-    pub scan: ScanConfig,
+    pub scan: ScanJob,
     /// `--allow-targets`: else the attached private subnets.
     pub allow_targets: Vec<String>,
     /// `--scan-credentials NAME=FILE`, as given.
@@ -168,7 +168,7 @@ pub struct Parts {
 
 /// A watcher resolved: started with its scan configuration (the config's targets) and what
 /// serve shares with it; ends when serve stops.
-pub type Watcher = Box<dyn FnOnce(ScanConfig, Embedded) -> Task<Result<u8, CommandError>> + Send>;
+pub type Watcher = Box<dyn FnOnce(ScanJob, Embedded) -> Task<Result<u8, CommandError>> + Send>;
 
 /// Run `camscan serve` until SIGINT (exit 130) or SIGTERM (exit 143).
 pub async fn run(args: &Settings, parts: Parts) -> Result<u8, CommandError> {
@@ -307,9 +307,10 @@ fn app_state(
     let metrics = crate::metrics::Metrics::new();
     let sessions_per_device = scan_cfg
         .cfg
+        .scan
         .settings
         .get(&crate::analyze::sessions::SESSIONS_PER_DEVICE);
-    let format_options = scan_cfg.cfg.format_options.clone();
+    let format_options = scan_cfg.cfg.report.format_options.clone();
     let scans = scans::Scans::new(
         scan_cfg.cfg,
         &scan_cfg.allow,
@@ -350,7 +351,7 @@ fn app_state(
 fn spawn_watcher(
     state: &AppState,
     stop_rx: &watch::Receiver<bool>,
-    cfg: ScanConfig,
+    cfg: ScanJob,
     watcher: Watcher,
     hub_wake: Option<Arc<tokio::sync::Notify>>,
 ) -> tokio::task::JoinHandle<()> {
@@ -450,9 +451,9 @@ pub fn release_memory() {
 
 /// What API scans run with.
 struct ServeScans {
-    cfg: crate::scan::ScanConfig,
+    cfg: ScanJob,
     /// The watcher to run in this process, with its scan configuration (the config's targets).
-    watcher: Option<(crate::scan::ScanConfig, Watcher)>,
+    watcher: Option<(ScanJob, Watcher)>,
     allow: Vec<String>,
     named: Vec<(String, Vec<crate::credentials::Credential>)>,
     /// `--hub`: this site's agent.
@@ -468,13 +469,13 @@ fn scan_config(args: &Settings, watcher: Option<Watcher>) -> Result<ServeScans, 
     // The fleet's agent runs beside the server (not inside its watcher), with API scans' rules.
     let hub = cfg.hub.take();
     let watcher = watcher.map(|w| (cfg.clone(), w));
-    cfg.targets.clear();
+    cfg.scan.targets.clear();
     if !cfg.signatures.is_empty() {
         let k = crate::knowledge::load(&cfg.signatures, cfg.knowledge_dir.as_deref())?;
         crate::knowledge::install(k);
     }
     let allow = if args.allow_targets.is_empty() {
-        crate::scan::rules::attached(&cfg).map_err(|e| usage(format!("serve: {e}")))?
+        crate::scan::rules::attached(&cfg.scan).map_err(|e| usage(format!("serve: {e}")))?
     } else {
         args.allow_targets.clone()
     };

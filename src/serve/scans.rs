@@ -35,6 +35,7 @@ use super::problem::{Kind, Problem};
 use crate::credentials::Credential;
 use crate::metrics::Metrics;
 use crate::probe::ProbeStats;
+use crate::record::ScanJob;
 use crate::scan::ScanConfig;
 use crate::scan::rules::{Refusal, ScanRules};
 use model::sync::lock;
@@ -121,6 +122,9 @@ pub struct ScanOptions {
 /// The server's side of API scans: its rules, the jobs, the gate shared with the watcher.
 pub struct Scans {
     rules: ScanRules,
+    /// The server's scan as its command resolved it: how an API scan is recorded (its site, the
+    /// format options), its plan replaced by the request's.
+    job: ScanJob,
     /// The server's own site: a request for another is queued for that site's agent.
     site: String,
     store: SharedStore,
@@ -146,16 +150,22 @@ fn refuse(kind: Kind, detail: impl Into<String>) -> Problem {
 impl Scans {
     /// `allow`: target specifications (addresses, CIDRs, ranges). `named`: extra credential sets.
     pub fn new(
-        base: ScanConfig,
+        base: ScanJob,
         allow: &[String],
         named: Vec<(String, Vec<Credential>)>,
         store: SharedStore,
         metrics: Metrics,
     ) -> Result<Scans, String> {
         let site = base.site.clone();
-        let rules = ScanRules::new(base, allow, ("this server", "--allow-targets"), named)?;
+        let rules = ScanRules::new(
+            base.scan.clone(),
+            allow,
+            ("this server", "--allow-targets"),
+            named,
+        )?;
         Ok(Scans {
             rules,
+            job: base,
             site,
             store,
             metrics,
@@ -218,17 +228,26 @@ impl Scans {
     /// held to [`Scans::rules`]), one at a time with API scans and the watcher's rounds.
     pub fn turn(self: &Arc<Self>) -> crate::record::round::Turn {
         let this = self.clone();
-        Arc::new(move |cfg, progress| {
+        Arc::new(move |scan, progress| {
             let this = this.clone();
             Box::pin(async move {
                 let held = this.gate.lock().await;
+                let job = this.job_of(scan);
                 let r =
-                    crate::record::round::scan_round(&cfg, &this.store, &this.metrics, progress)
+                    crate::record::round::scan_round(&job, &this.store, &this.metrics, progress)
                         .await;
                 drop(held);
                 r
             })
         })
+    }
+
+    /// A scan of the rules' planning, recorded as this server's scans are (its site).
+    fn job_of(&self, scan: ScanConfig) -> ScanJob {
+        ScanJob {
+            scan,
+            ..self.job.clone()
+        }
     }
 
     /// Whether `req` is for another site than this server's (then it is queued at the hub).
@@ -306,8 +325,9 @@ impl Scans {
     async fn run(&self, id: u64, cfg: ScanConfig) {
         let stats = Arc::new(ProbeStats::default());
         let ports = cfg.ports.len().max(1) as u64;
+        let job = self.job_of(cfg);
         let scan = crate::record::round::scan_round(
-            &cfg,
+            &job,
             &self.store,
             &self.metrics,
             crate::scan::Progress::Into(stats.clone()),
@@ -567,10 +587,13 @@ mod tests {
     fn scans(allow: &[&str]) -> (tempfile::TempDir, Arc<Scans>) {
         let dir = tempfile::tempdir().unwrap();
         let store = SharedStore::new(store::Store::open(&dir.path().join("i.db")).unwrap());
-        let base = ScanConfig {
-            ports: vec![80, 554],
-            credentials: vec![Credential::new("admin", "12345")],
-            ..ScanConfig::default()
+        let base = ScanJob {
+            scan: ScanConfig {
+                ports: vec![80, 554],
+                credentials: vec![Credential::new("admin", "12345")],
+                ..ScanConfig::default()
+            },
+            ..ScanJob::default()
         };
         let allow: Vec<String> = allow.iter().map(|s| s.to_string()).collect();
         let named = vec![("site".to_string(), vec![Credential::new("root", "pass")])];

@@ -21,6 +21,8 @@ pub(super) struct Host<'a> {
     pub scanning: &'a Arc<AtomicBool>,
     /// The sinks, woken after each scan.
     pub wakes: &'a Arc<Vec<Arc<Notify>>>,
+    /// The watch's own scan: where the hub's scans are recorded (the site, the ports left out).
+    pub job: &'a crate::record::ScanJob,
 }
 
 /// A scan the hub asked for, in the rounds' turn: one at a time with the rounds (the gate, the
@@ -33,7 +35,12 @@ pub(super) fn turn(host: Host<'_>) -> Turn {
         host.scanning.clone(),
         host.wakes.clone(),
     );
-    Arc::new(move |cfg, progress| {
+    let base = host.job.clone();
+    Arc::new(move |scan, progress| {
+        let job = crate::record::ScanJob {
+            scan,
+            ..base.clone()
+        };
         let (store, metrics, gate, scanning, wakes) = (
             store.clone(),
             metrics.clone(),
@@ -44,7 +51,7 @@ pub(super) fn turn(host: Host<'_>) -> Turn {
         Box::pin(async move {
             scanning.store(true, Ordering::Relaxed);
             let held = gate.lock().await;
-            let r = scan_round(&cfg, &store, &metrics, progress).await;
+            let r = scan_round(&job, &store, &metrics, progress).await;
             drop(held);
             scanning.store(false, Ordering::Relaxed);
             for w in wakes.iter() {

@@ -24,7 +24,7 @@ use super::WatchConfig;
 use super::stream_check::{self, CheckDeadlines};
 use crate::credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
-use crate::scan::ScanConfig;
+use crate::record::ScanJob;
 use store::SharedStore;
 use store::{CheckLayer, CheckTarget, EventKind};
 
@@ -43,15 +43,15 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn of(cfg: &ScanConfig, w: &WatchConfig) -> Settings {
+    pub fn of(cfg: &ScanJob, w: &WatchConfig) -> Settings {
         Settings {
             every: w.check_every.unwrap_or(Duration::from_secs(30)),
             down_after: w.down_after.max(1),
-            credentials: cfg.credentials.clone(),
+            credentials: cfg.scan.credentials.clone(),
             site: cfg.site.clone(),
             deadlines: CheckDeadlines {
-                connect: cfg.settings.get(&crate::net::CONNECT_TIMEOUT),
-                step: cfg.settings.get(&crate::net::TIMEOUT),
+                connect: cfg.scan.settings.get(&crate::net::CONNECT_TIMEOUT),
+                step: cfg.scan.settings.get(&crate::net::TIMEOUT),
             },
         }
     }

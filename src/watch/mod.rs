@@ -43,8 +43,8 @@ use crate::error::exit;
 use crate::metrics::{Metrics, MetricsServer};
 use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
 use crate::record::CommandError;
+use crate::record::ScanJob;
 use crate::record::round::{Beside, Embedded, Task, refresh_devices};
-use crate::scan::ScanConfig;
 use model::sync::lock;
 use store::SharedStore;
 
@@ -194,7 +194,7 @@ enum Stop {
 }
 
 /// Reads the configuration again (SIGHUP).
-pub type Reload = Box<dyn Fn() -> Result<(ScanConfig, WatchConfig), String> + Send + Sync>;
+pub type Reload = Box<dyn Fn() -> Result<(ScanJob, WatchConfig), String> + Send + Sync>;
 
 /// Starts the fleet's agent beside the rounds (`watch --hub`; the command layer gives it): with
 /// what the watch shares, the agent's task, or why it cannot run.
@@ -203,7 +203,7 @@ pub type StartAgent = Box<dyn FnOnce(Beside) -> Result<Task, CommandError> + Sen
 /// Run `camscan watch` until a signal (or `--rounds`); returns the exit code. `hub_agent`: the
 /// fleet's agent for `--hub`, run beside the rounds.
 pub async fn run(
-    cfg: ScanConfig,
+    cfg: ScanJob,
     w: WatchConfig,
     reload: Reload,
     hub_agent: Option<StartAgent>,
@@ -214,7 +214,7 @@ pub async fn run(
 /// The watcher inside `camscan serve`: no signals, no metrics endpoint of its own (serve's
 /// `/metrics` shows its figures), scans one at a time with serve's; ends when `embedded.stop`.
 pub async fn run_embedded(
-    cfg: ScanConfig,
+    cfg: ScanJob,
     w: WatchConfig,
     embedded: Embedded,
 ) -> Result<u8, CommandError> {
@@ -227,7 +227,7 @@ pub async fn run_embedded(
 /// stop), the stream checker and the announcement listener, then the scan rounds until a stop;
 /// then the sinks drained (after `--rounds`) and every task stopped.
 async fn run_with(
-    cfg: ScanConfig,
+    cfg: ScanJob,
     mut w: WatchConfig,
     reload: Reload,
     embedded: Option<Embedded>,
@@ -251,7 +251,8 @@ async fn run_with(
     let state = Arc::new(Mutex::new(Stop::Running));
     let server = metrics_server(&mut w, embedded.is_some()).await?;
     // Flags that do not go together stop the watch before anything starts.
-    let writer = write::Writer::of(&w, &cfg.format_options, &db).map_err(CommandError::Usage)?;
+    let writer =
+        write::Writer::of(&w, &cfg.report.format_options, &db).map_err(CommandError::Usage)?;
     let mut tasks = tokio::task::JoinSet::new();
     let hub_wake = hub_agent.as_ref().map(|_| Arc::new(Notify::new()));
     let host_agent = embedded.as_ref().and_then(|e| e.hub_wake.clone());
@@ -297,6 +298,7 @@ async fn run_with(
             gate: &gate,
             scanning: &scanning,
             wakes: &sinks.wakes,
+            job: &cfg,
         };
         let stops = (state.clone(), stop_tx.clone(), wake_loop.clone());
         tasks.spawn(start(Beside {
@@ -474,7 +476,7 @@ fn spawn_stop(
 /// loopback targets), an announcing target scanned at once. Returns the targets, the channel
 /// and whether anything listens.
 async fn listen_for_announcements(
-    cfg: &ScanConfig,
+    cfg: &ScanJob,
     w: &WatchConfig,
     stop_rx: &watch::Receiver<bool>,
     tasks: &mut tokio::task::JoinSet<()>,
@@ -487,7 +489,7 @@ async fn listen_for_announcements(
     CommandError,
 > {
     let (ann_tx, ann_rx) = tokio::sync::mpsc::channel::<Announcement>(ANNOUNCEMENTS_QUEUED);
-    let plan = crate::scan::plan::ScanPlan::build(cfg).await?;
+    let plan = crate::scan::plan::ScanPlan::build(&cfg.scan).await?;
     let mut listening = false;
     if w.listen && !plan.links.multicast.is_empty() {
         match Listener::bind(&plan.links.multicast) {

@@ -14,14 +14,14 @@ use crate::discovery::listen::Announcement;
 use crate::discovery::targets::TargetSet;
 use crate::metrics::Metrics;
 use crate::record::CommandError;
+use crate::record::ScanJob;
 use crate::record::round::scan_round;
-use crate::scan::ScanConfig;
 use model::sync::lock;
 use store::SharedStore;
 
 /// What the rounds run with, and what a reload changes.
 pub(super) struct Rounds {
-    pub cfg: ScanConfig,
+    pub cfg: ScanJob,
     pub w: WatchConfig,
     /// The inventory's path, kept across reloads.
     pub db: store::Inventory,
@@ -125,7 +125,7 @@ impl Rounds {
     /// Scan one device that announced itself; whether a signal interrupted the scan.
     async fn scan_announced(&mut self, ip: std::net::IpAddr) -> bool {
         let mut one = self.cfg.clone();
-        one.targets = vec![ip.to_string()];
+        one.scan.targets = vec![ip.to_string()];
         let r = self.gated_scan(&one).await;
         self.wake_sinks();
         match r {
@@ -138,7 +138,7 @@ impl Rounds {
 
     /// One recorded scan of `cfg`, with the gate held and the checker told; whether a signal
     /// interrupted it.
-    async fn gated_scan(&self, cfg: &ScanConfig) -> Result<bool, CommandError> {
+    async fn gated_scan(&self, cfg: &ScanJob) -> Result<bool, CommandError> {
         self.scanning.store(true, Ordering::Relaxed);
         let held = match &self.gate {
             Some(g) => Some(g.lock().await),
@@ -183,14 +183,14 @@ impl Rounds {
         match reload() {
             Ok((c, nw)) => {
                 tracing::info!("configuration reloaded");
-                match crate::scan::plan::ScanPlan::build(&c).await {
+                match crate::scan::plan::ScanPlan::build(&c.scan).await {
                     Ok(p) => self.targets = p.set,
                     Err(e) => tracing::error!("the reloaded targets: {e}"),
                 }
                 *lock(&self.checker) = check_rounds::Settings::of(&c, &nw);
                 self.cfg = c;
                 self.cfg.db = Some(self.db.clone());
-                match write::Writer::of(&nw, &self.cfg.format_options, &self.db) {
+                match write::Writer::of(&nw, &self.cfg.report.format_options, &self.db) {
                     Ok(wr) => self.writer = wr,
                     Err(e) => tracing::error!("the reloaded writes, keeping the old ones: {e}"),
                 }

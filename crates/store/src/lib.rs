@@ -9,9 +9,9 @@
 //! time.
 //!
 //! The store sits beside the scan pipeline and only reads its [`Report`](model::Report): no stage of a scan
-//! and no analyser depends on it. The scan's configuration names it only for where a scan is
-//! recorded (`scan::ScanConfig`'s `db` and `hub`, and `--hub` among the scan's settings), which
-//! the commands and `record` read; the pipeline never opens it. Everything here goes through [`Store`]'s small interface, which is how
+//! and no analyser depends on it, and nothing in `scan/` names it: where a scan is recorded
+//! (the inventory, the site, the hub) is the command's (`record::ScanJob`), which the commands
+//! and `record` read; the pipeline never opens it. Everything here goes through [`Store`]'s small interface, which is how
 //! a second engine (PostgreSQL, the fleet's hub) joined SQLite without touching the pipeline.
 //!
 //! # Map

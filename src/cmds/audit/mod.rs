@@ -16,7 +16,7 @@ use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
 use crate::error::{Error, exit};
 use crate::record::CommandError;
-use crate::scan::ScanConfig;
+use crate::record::ScanJob;
 use store::DeviceQuery;
 use store::Inventory;
 
@@ -85,15 +85,15 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     } else {
         let runtime = super::scan::knowledge_and_runtime(&cfg)?;
         // Audit's own questions, unless the scan was interrupted (the user wants out).
-        let connect = cfg.settings.get(&crate::net::CONNECT_TIMEOUT);
-        let step = cfg.settings.get(&crate::net::TIMEOUT);
+        let connect = cfg.scan.settings.get(&crate::net::CONNECT_TIMEOUT);
+        let step = cfg.scan.settings.get(&crate::net::TIMEOUT);
         let ask = async |r: &mut model::Report, auth: &_| {
             use crate::audit::probe;
             if r.complete {
                 probe::snmp(r, probe::SNMP_WAIT.min(step)).await;
                 probe::tls_legacy(r, connect, step).await;
                 if check_defaults {
-                    probe::default_credentials(r, auth, &cfg.settings).await;
+                    probe::default_credentials(r, auth, &cfg.scan.settings).await;
                 }
             }
         };
@@ -105,7 +105,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
             } else if !scanned.report.complete {
                 Err("the scan was interrupted".to_string())
             } else {
-                Ok(pictures(&scanned.report, &cfg.credentials, ffmpeg.clone()).await)
+                Ok(pictures(&scanned.report, &cfg.scan.credentials, ffmpeg.clone()).await)
             };
             Ok::<_, CommandError>((scanned, got))
         })?;
@@ -117,10 +117,11 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
             asked: complete,
             defaults: complete && check_defaults,
             ports: cfg
+                .scan
                 .discovery
                 .contains(&model::DiscoveryMethod::Port)
-                .then(|| cfg.ports.clone()),
-            methods: cfg.discovery.clone(),
+                .then(|| cfg.scan.ports.clone()),
+            methods: cfg.scan.discovery.clone(),
         };
         (scanned.report, "scan", code)
     };
@@ -154,7 +155,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
 /// file, with the administration ports added. Their servers speak first, so after the connect
 /// nothing is sent; they are not the user's: asked and judged, kept out of the inventory (no
 /// `port_opened`).
-fn scan_config(args: &AuditArgs, cli: &Cli) -> Result<ScanConfig, Error> {
+fn scan_config(args: &AuditArgs, cli: &Cli) -> Result<ScanJob, Error> {
     let scan_args = super::scan::ScanArgs {
         find: args.find.clone(),
         out: Default::default(),
@@ -162,11 +163,10 @@ fn scan_config(args: &AuditArgs, cli: &Cli) -> Result<ScanConfig, Error> {
     };
     let process = cli.process();
     let password = super::scan::password_for(&scan_args, &process.env);
-    let (mut cfg, _file) =
-        super::scan::load_scan_config(&scan_args, &process, password.as_deref())?;
+    let (mut cfg, _file) = super::scan::load_scan_job(&scan_args, &process, password.as_deref())?;
     for port in crate::audit::AUDIT_PORTS {
-        if !cfg.ports.contains(&port) {
-            cfg.ports.push(port);
+        if !cfg.scan.ports.contains(&port) {
+            cfg.scan.ports.push(port);
             cfg.unrecorded_ports.push(port);
         }
     }
@@ -214,7 +214,7 @@ fn refuse_conflicts(
 /// The findings into the inventory (unless --no-db), with their events, once the result is
 /// written.
 fn record_findings(
-    cfg: &crate::scan::ScanConfig,
+    cfg: &ScanJob,
     audit: &AuditReport,
     coverage: &crate::audit::resolve::Coverage,
 ) -> Result<(), CommandError> {

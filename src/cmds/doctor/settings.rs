@@ -7,7 +7,7 @@ use std::path::Path;
 use super::DoctorArgs;
 use crate::cli::Process;
 use crate::cli::file::FileValues;
-use crate::cmds::scan::{ScanArgs, resolve_scan_config};
+use crate::cmds::scan::{ScanArgs, resolve_scan_job};
 use crate::doctor::{FileRead, FileReader, Settings};
 use crate::error::Error;
 use store::Inventory;
@@ -74,5 +74,5 @@ pub fn file_reader(
 
 /// What `camscan scan --config FILE` (no flags) says of the file's values.
 fn scan_values(file: &FileValues) -> Result<(), Error> {
-    resolve_scan_config(&ScanArgs::default(), file, &Process::default()).map(drop)
+    resolve_scan_job(&ScanArgs::default(), file, &Process::default()).map(drop)
 }

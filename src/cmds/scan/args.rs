@@ -109,18 +109,20 @@ pub const FILE_TOP: &[&[&dyn input::setting::Declared]] = &[
 
 /// The settings of the commands that scan beside [`crate::scan::settings::SCAN`]: `--username` (whose password is
 /// asked at once; the command line's only), `--signatures` (the file's `signatures:` too,
-/// [`FILE_KEYS`]), the hub's password file and `--no-db` (the command line's only).
+/// [`FILE_KEYS`]), the fleet's hub and its password file (where the scan is recorded, beside the
+/// inventory's place; the file's `hub:` too) and `--no-db` (the command line's only).
 pub static FIND: &[&dyn input::setting::Declared] = &[
     &crate::credentials::USERNAME,
     &crate::knowledge::listing::SIGNATURES,
+    &store::settings::HUB,
     &store::settings::HUB_PASSWORD_FILE,
     &store::settings::NO_DB,
 ];
 
 /// The config file's top-level keys besides [`crate::scan::settings::SCAN`]'s, the report's and the formats' options:
 /// the file's own lists (`targets:`, `credentials:`, `paths:`; no flag), and the settings whose
-/// flags other lists give (`--signatures` in [`FIND`], the inventory's `--db`, `--credential-key`
-/// and `--site`, `--width`): each flag over the file's key as its list resolves it
+/// flags other lists give (`--signatures` and `--hub` in [`FIND`], the inventory's `--db`,
+/// `--credential-key` and `--site`, `--width`): each flag over the file's key as its list resolves it
 /// (`resolve(&file.settings)`). `--color` is the entrance's (`cli::GLOBAL`).
 pub static FILE_KEYS: &[&dyn input::setting::Declared] = &[
     &crate::discovery::targets::TARGETS,
@@ -130,6 +132,7 @@ pub static FILE_KEYS: &[&dyn input::setting::Declared] = &[
     &store::settings::DB,
     &store::settings::CREDENTIAL_KEY,
     &store::settings::SITE,
+    &store::settings::HUB,
     &crate::table_writer::WIDTH,
 ];
 

@@ -17,8 +17,8 @@ pub use settings::*;
 use super::Cli;
 use crate::error::Error;
 use crate::knowledge;
+use crate::record::ScanJob;
 use crate::record::{self, CommandError, Summary};
-use crate::scan::ScanConfig;
 
 pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
     let ScanCommand { cfg, pushes } = settings::resolve(args, cli)?;
@@ -53,7 +53,7 @@ pub(super) const SCAN_STACK: usize = 8 * 1024 * 1024;
 
 /// Install the user's knowledge files (a bad one stops the command here, before anything is
 /// sent) and build the runtime a scan runs on.
-pub(super) fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::Runtime, Error> {
+pub(super) fn knowledge_and_runtime(cfg: &ScanJob) -> Result<tokio::runtime::Runtime, Error> {
     let k = knowledge::load(&cfg.signatures, cfg.knowledge_dir.as_deref())?;
     // The first and only install of this process, so it is never refused.
     knowledge::install(k);
@@ -66,7 +66,7 @@ pub(super) fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::
 
 /// The scan between the inventory's two visits: read what it knows, scan, record. Returns the
 /// exit code.
-async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandError> {
+async fn scan_and_record(cfg: ScanJob, quiet: bool) -> Result<u8, CommandError> {
     scan_recorded(&cfg, quiet, true, async |_, _| {})
         .await
         .map(|s| s.exit_code())
@@ -78,7 +78,7 @@ async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandErro
 /// steps and their order are [`record::run_scan`]'s; this command's own are around it: the inventory
 /// opened before anything is sent, the summary said on stderr, the hub sent what it lacks.
 pub(super) async fn scan_recorded(
-    cfg: &ScanConfig,
+    cfg: &ScanJob,
     quiet: bool,
     write: bool,
     enrich: impl AsyncFnOnce(&mut model::Report, &crate::analyze::context::AuthSettings),

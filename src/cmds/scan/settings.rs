@@ -1,11 +1,12 @@
 //! `camscan scan`'s settings (and every command that scans: `watch`, `serve`, `audit`): its
 //! flags and their `CAMSCAN_*` variables ([`ScanArgs`], which clap merges), the config file read
-//! once by the command, and the defaults, resolved into one validated [`ScanConfig`], as ripgrep
-//! turns low-level arguments into high-level ones. Precedence: flags > env > YAML config file >
-//! defaults. The typed settings are [`crate::scan::config`]'s, the file's shape
+//! once by the command, and the defaults, resolved into one validated [`ScanJob`] (the scan's
+//! [`ScanConfig`], its report's printing, its recording), as ripgrep turns low-level arguments
+//! into high-level ones. Precedence: flags > env > YAML config file > defaults. The typed
+//! settings are [`crate::scan::config`]'s and [`crate::record::ScanJob`]'s, the file's shape
 //! [`crate::cli::file`]'s; only this layer
-//! reads the command line, so the resolution is the door's functions ([`load_scan_config`],
-//! [`resolve_scan_config`]), not methods of the type it makes.
+//! reads the command line, so the resolution is the door's functions ([`load_scan_job`],
+//! [`resolve_scan_job`]), not methods of the type it makes.
 
 use super::{FindArgs, ScanArgs, ScanPushArgs};
 use crate::cli::file::{FileValues, read};
@@ -13,8 +14,9 @@ use crate::cli::{Process, invalid};
 use crate::credentials::{self, Credential};
 use crate::error::Error;
 use crate::record::CommandError;
+use crate::record::{ScanJob, default_site};
 use crate::scan::ScanConfig;
-use crate::scan::config::default_site;
+use crate::scan::output::ReportOutput;
 use input::environment::Environment;
 use store::{HubConfig, InventoryAt};
 
@@ -40,7 +42,7 @@ pub fn password_for(args: &ScanArgs, env: &Environment) -> Option<String> {
 /// file read, the password for `--username` asked, `-v`'s detailed table) and the pushes that
 /// `--push` makes after it.
 pub struct ScanCommand {
-    pub cfg: ScanConfig,
+    pub cfg: ScanJob,
     pub pushes: Vec<crate::push::Settings>,
 }
 
@@ -48,9 +50,9 @@ pub struct ScanCommand {
 pub fn resolve(args: &ScanArgs, cli: &crate::cmds::Cli) -> Result<ScanCommand, CommandError> {
     let process = cli.process();
     let password = password_for(args, &process.env);
-    let (mut cfg, _file) = load_scan_config(args, &process, password.as_deref())?;
+    let (mut cfg, _file) = load_scan_job(args, &process, password.as_deref())?;
     // -v also asks for the detailed table (one row per stream).
-    cfg.detail = cli.verbose() > 0;
+    cfg.report.detail = cli.verbose() > 0;
     let pushes = scan_pushes(&args.push, &cfg, &process.env)?;
     Ok(ScanCommand { cfg, pushes })
 }
@@ -59,7 +61,7 @@ pub fn resolve(args: &ScanArgs, cli: &crate::cmds::Cli) -> Result<ScanCommand, C
 /// scan's own (its credentials, its format options) before anything is sent.
 pub fn scan_pushes(
     args: &ScanPushArgs,
-    cfg: &crate::scan::ScanConfig,
+    cfg: &ScanJob,
     env: &Environment,
 ) -> Result<Vec<crate::push::Settings>, crate::record::CommandError> {
     let specs = args.push.values()?.get(&crate::push::settings::SCAN_PUSH);
@@ -71,7 +73,7 @@ pub fn scan_pushes(
 pub fn pushes_of(
     specs: &[String],
     options: &crate::cmds::push::PushOptionArgs,
-    cfg: &crate::scan::ScanConfig,
+    cfg: &ScanJob,
     env: &Environment,
 ) -> Result<Vec<crate::push::Settings>, crate::record::CommandError> {
     use crate::record::CommandError;
@@ -82,8 +84,8 @@ pub fn pushes_of(
             Ok(crate::cmds::push::push(
                 target,
                 options,
-                cfg.credentials.clone(),
-                &cfg.format_options,
+                cfg.scan.credentials.clone(),
+                &cfg.report.format_options,
                 false,
                 env,
             )?)
@@ -93,25 +95,24 @@ pub fn pushes_of(
 
 /// Merge flags/env (`args`), the config file and the defaults; read targets files; validate values.
 /// `process`: the global `--color` and the environment.
-pub fn resolve_scan_config(
+pub fn resolve_scan_job(
     args: &ScanArgs,
     file: &FileValues,
     process: &Process,
-) -> Result<ScanConfig, Error> {
-    resolve_scan_config_with_password(args, file, process, None)
+) -> Result<ScanJob, Error> {
+    resolve_scan_job_with_password(args, file, process, None)
 }
 
-/// [`resolve_scan_config`] with the password for `--username` (from CAMSCAN_PASSWORD or a
+/// [`resolve_scan_job`] with the password for `--username` (from CAMSCAN_PASSWORD or a
 /// prompt, which the caller handles). Each group of settings is one step below.
-pub fn resolve_scan_config_with_password(
+pub fn resolve_scan_job_with_password(
     args: &ScanArgs,
     file: &FileValues,
     process: &Process,
     password: Option<&str>,
-) -> Result<ScanConfig, Error> {
+) -> Result<ScanJob, Error> {
     let env = &process.env;
     let (out, args) = (&args.out, &args.find);
-    let d = ScanConfig::default();
     let store = args.store.given()?;
     let settings = input::setting::Settings::resolve(
         crate::scan::settings::SCAN,
@@ -133,13 +134,22 @@ pub fn resolve_scan_config_with_password(
     let discovery = settings.get(&crate::discovery::DISCOVERY).into_owned();
     let (ffprobe, hub) = (
         settings.get(&crate::analyze::ffprobe::FFPROBE),
-        settings.get(&store::settings::HUB),
+        own.get(&store::settings::HUB),
     );
-    Ok(ScanConfig {
+    let scan = ScanConfig {
         targets,
         ports,
-        unrecorded_ports: Vec::new(),
         settings,
+        credentials,
+        hints,
+        container_markers: env
+            .var(crate::net::host::MARKERS_ENV)
+            .map(crate::net::host::markers_from),
+        ffprobe,
+        discovery,
+    };
+    let d = ReportOutput::default();
+    let report = ReportOutput {
         format: report.get(&crate::scan::output::FORMAT),
         format_options: out.format_options.resolve(&file.settings)?,
         detail: d.detail,
@@ -155,63 +165,60 @@ pub fn resolve_scan_config_with_password(
             .or(file.get(&crate::cli::COLOR)?)
             .unwrap_or(d.color))
         .in_env(env),
-        credentials,
-        hints,
+    };
+    let db = if own.get(&store::settings::NO_DB) {
+        None
+    } else {
+        let given = (
+            store.db.as_deref(),
+            store.db_password_file.as_ref(),
+            store.credential_key.as_ref(),
+        );
+        crate::cmds::inventory::find(given, file, env)?
+    };
+    let site = match store.site.clone() {
+        Some(site) => site,
+        None => file
+            .get(&store::settings::SITE)?
+            .unwrap_or_else(default_site),
+    };
+    let hub = hub.map(|at| HubConfig {
+        at: InventoryAt::new(at),
+        password_file: own.get(&store::settings::HUB_PASSWORD_FILE),
+        site: site.clone(),
+        env: env.clone(),
+    });
+    if let (Some(_), Some(db)) = (&hub, &db)
+        && let Some((value, reason)) = store::db::location::no_agent(db.at.as_path())
+    {
+        let (field, reason) = ("db", reason.into());
+        return Err(Error::InvalidValue {
+            field,
+            value,
+            reason,
+        });
+    }
+    Ok(ScanJob {
+        scan,
+        report,
+        db,
+        site,
+        hub,
+        unrecorded_ports: Vec::new(),
         signatures: own.get(&crate::knowledge::listing::SIGNATURES),
         knowledge_dir: crate::knowledge::user_dir(env),
-        container_markers: env
-            .var(crate::net::host::MARKERS_ENV)
-            .map(crate::net::host::markers_from),
-        ffprobe,
-        discovery,
-        db: if own.get(&store::settings::NO_DB) {
-            None
-        } else {
-            let given = (
-                store.db.as_deref(),
-                store.db_password_file.as_ref(),
-                store.credential_key.as_ref(),
-            );
-            crate::cmds::inventory::find(given, file, env)?
-        },
-        site: match store.site.clone() {
-            Some(site) => site,
-            None => file
-                .get(&store::settings::SITE)?
-                .unwrap_or_else(default_site),
-        },
-        hub: None,
-    })
-    .and_then(|mut c: ScanConfig| {
-        c.hub = hub.map(|at| HubConfig {
-            at: InventoryAt::new(at),
-            password_file: own.get(&store::settings::HUB_PASSWORD_FILE),
-            site: c.site.clone(),
-            env: env.clone(),
-        });
-        if let (Some(_), Some(db)) = (&c.hub, &c.db)
-            && let Some((value, reason)) = store::db::location::no_agent(db.at.as_path())
-        {
-            let (field, reason) = ("db", reason.into());
-            return Err(Error::InvalidValue {
-                field,
-                value,
-                reason,
-            });
-        }
-        Ok(c)
     })
 }
 
 /// The whole scan configuration of a command line: its `--config` file read (or none), merged
-/// with the flags as [`resolve_scan_config_with_password`] does. Every command that scans
+/// with the flags as [`resolve_scan_job_with_password`] does. Every command that scans
 /// (`scan`, `watch` and its reload, `serve`'s scans) resolves it here; the file comes back
 /// for the command's own section (`watch:`).
-pub fn load_scan_config(
+pub fn load_scan_job(
     args: &ScanArgs,
     process: &Process,
     password: Option<&str>,
-) -> Result<(ScanConfig, FileValues), Error> {
+) -> Result<(ScanJob, FileValues), Error> {
     let file = args
         .find
         .store
@@ -221,7 +228,7 @@ pub fn load_scan_config(
         .map(crate::cli::file::load::<crate::cmds::FileKeys>)
         .transpose()?
         .unwrap_or_default();
-    let cfg = resolve_scan_config_with_password(args, &file, process, password)
+    let cfg = resolve_scan_job_with_password(args, &file, process, password)
         .map_err(|e| file.placed(e))?;
     Ok((cfg, file))
 }
@@ -360,9 +367,9 @@ mod tests {
             || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
         let file = FileValues::parse::<crate::cmds::FileKeys>("fresh: true\n", Path::new("c.yaml"))
             .unwrap();
-        let fresh = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
-        assert!(fresh.settings.get(&crate::analyze::context::FRESH));
-        assert!(crate::scan::plan::remembered(&fresh, known()).is_empty());
+        let fresh = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        assert!(fresh.scan.settings.get(&crate::analyze::context::FRESH));
+        assert!(crate::scan::plan::remembered(&fresh.scan, known()).is_empty());
         let args = ScanArgs {
             find: FindArgs {
                 settings: flag(&crate::analyze::context::FRESH, "true"),
@@ -370,21 +377,21 @@ mod tests {
             },
             ..Default::default()
         };
-        let flag = resolve_scan_config(&args, &FileValues::default(), &Process::default()).unwrap();
-        assert!(flag.settings.get(&crate::analyze::context::FRESH));
-        let usual = ScanConfig::default();
-        assert_eq!(crate::scan::plan::remembered(&usual, known()).len(), 1);
+        let flag = resolve_scan_job(&args, &FileValues::default(), &Process::default()).unwrap();
+        assert!(flag.scan.settings.get(&crate::analyze::context::FRESH));
+        let usual = ScanJob::default();
+        assert_eq!(crate::scan::plan::remembered(&usual.scan, known()).len(), 1);
     }
 
     /// The scan configuration of the command line `argv` with the config file `yaml`.
-    fn resolve_argv(argv: &[&str], yaml: &str) -> Result<ScanConfig, Error> {
+    fn resolve_argv(argv: &[&str], yaml: &str) -> Result<ScanJob, Error> {
         use clap::Parser;
         let cli = crate::cmds::Cli::try_parse_from(argv).unwrap();
         let crate::cmds::Command::Scan(args) = cli.command else {
             unreachable!()
         };
         let file = FileValues::parse::<crate::cmds::FileKeys>(yaml, Path::new("c.yaml")).unwrap();
-        resolve_scan_config(&args, &file, &Process::default())
+        resolve_scan_job(&args, &file, &Process::default())
     }
 
     /// A switch its flag turns off (`--no-verify`, `-n`): on by default, off by the file's
@@ -394,12 +401,12 @@ mod tests {
         use crate::analyze::context::VERIFY;
         use crate::net::rdns::DNS;
         let on = resolve_argv(&["camscan", "scan"], "").unwrap();
-        assert!(on.settings.get(&VERIFY) && on.settings.get(&DNS));
+        assert!(on.scan.settings.get(&VERIFY) && on.scan.settings.get(&DNS));
         let file_off = resolve_argv(&["camscan", "scan"], "verify: false\ndns: false\n").unwrap();
-        assert!(!file_off.settings.get(&VERIFY) && !file_off.settings.get(&DNS));
+        assert!(!file_off.scan.settings.get(&VERIFY) && !file_off.scan.settings.get(&DNS));
         let flag_off =
             resolve_argv(&["camscan", "scan", "--no-verify", "-n"], "verify: true\n").unwrap();
-        assert!(!flag_off.settings.get(&VERIFY) && !flag_off.settings.get(&DNS));
+        assert!(!flag_off.scan.settings.get(&VERIFY) && !flag_off.scan.settings.get(&DNS));
         let err = resolve_argv(&["camscan", "scan", "--interface", " "], "").unwrap_err();
         assert!(err.to_string().contains("interface"), "{err}");
     }
@@ -409,8 +416,13 @@ mod tests {
     #[test]
     fn a_repeated_list_flag_gives_all_its_values() {
         use crate::discovery::targets::EXCLUDE;
-        let resolve =
-            |argv: &[&str], yaml: &str| resolve_argv(argv, yaml).unwrap().settings.get(&EXCLUDE);
+        let resolve = |argv: &[&str], yaml: &str| {
+            resolve_argv(argv, yaml)
+                .unwrap()
+                .scan
+                .settings
+                .get(&EXCLUDE)
+        };
         let argv = [
             "camscan",
             "scan",
@@ -459,7 +471,7 @@ mod tests {
             Path::new("c.yaml"),
         )
         .unwrap();
-        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(csv_delimiter(&c), b';');
         let args = ScanArgs {
             out: ScanOutputArgs {
@@ -469,7 +481,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            csv_delimiter(&resolve_scan_config(&args, &file, &Process::default()).unwrap()),
+            csv_delimiter(&resolve_scan_job(&args, &file, &Process::default()).unwrap()),
             b'\t',
             "flag over file"
         );
@@ -478,18 +490,20 @@ mod tests {
             Path::new("c.yaml"),
         )
         .unwrap();
-        let e = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
+        let e = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("csv_delimiter"), "{e}");
     }
 
     /// The CSV delimiter a configuration gives the CSV exporter.
-    fn csv_delimiter(c: &ScanConfig) -> u8 {
-        c.format_options.get(&crate::export::csv::DELIMITER)
+    fn csv_delimiter(c: &ScanJob) -> u8 {
+        c.report.format_options.get(&crate::export::csv::DELIMITER)
     }
 
     /// Whether a configuration turns `--frigate-restream` on.
-    fn frigate_restream(c: &ScanConfig) -> bool {
-        c.format_options.get(&crate::export::frigate::RESTREAM)
+    fn frigate_restream(c: &ScanJob) -> bool {
+        c.report
+            .format_options
+            .get(&crate::export::frigate::RESTREAM)
     }
 
     /// The flags of the format option `key` given as `value`.
@@ -511,23 +525,29 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
-        assert_eq!(c.ports, [554, 8554]); // file over default
-        assert_eq!(c.settings.get(&crate::net::TIMEOUT), Duration::from_secs(2)); // flag over file
+        let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
+        assert_eq!(c.scan.ports, [554, 8554]); // file over default
         assert_eq!(
-            c.settings.get(&crate::net::CONNECT_TIMEOUT),
+            c.scan.settings.get(&crate::net::TIMEOUT),
+            Duration::from_secs(2)
+        ); // flag over file
+        assert_eq!(
+            c.scan.settings.get(&crate::net::CONNECT_TIMEOUT),
             Duration::from_millis(500)
         );
-        assert_eq!(c.settings.get(&crate::probe::RETRIES), 3);
-        assert_eq!(c.format, Format::Csv);
-        assert_eq!(c.settings.get(&crate::probe::PER_HOST), DEFAULT_PER_HOST); // default
-        let c = resolve_scan_config(
+        assert_eq!(c.scan.settings.get(&crate::probe::RETRIES), 3);
+        assert_eq!(c.report.format, Format::Csv);
+        assert_eq!(
+            c.scan.settings.get(&crate::probe::PER_HOST),
+            DEFAULT_PER_HOST
+        ); // default
+        let c = resolve_scan_job(
             &ScanArgs::default(),
             &FileValues::default(),
             &Process::default(),
         )
         .unwrap();
-        assert_eq!(c, ScanConfig::default());
+        assert_eq!(c, ScanJob::default());
     }
 
     #[test]
@@ -543,15 +563,15 @@ mod tests {
                 Path::new("c.yaml"),
             )
             .unwrap();
-            let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
-            assert_eq!(c.format, want, "{text}");
+            let c = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
+            assert_eq!(c.report.format, want, "{text}");
         }
         let file = FileValues::parse::<crate::cmds::FileKeys>(
             "frigate_restream: true\n",
             Path::new("c.yaml"),
         )
         .unwrap();
-        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(frigate_restream(&c));
         let args = ScanArgs {
             out: ScanOutputArgs {
@@ -560,7 +580,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = resolve_scan_config(&args, &FileValues::default(), &Process::default()).unwrap();
+        let c = resolve_scan_job(&args, &FileValues::default(), &Process::default()).unwrap();
         assert!(frigate_restream(&c));
     }
 
@@ -577,7 +597,7 @@ mod tests {
         let file =
             FileValues::parse::<crate::cmds::FileKeys>("timeout: soon\n", Path::new("c.yaml"))
                 .unwrap();
-        let e = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
+        let e = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
 
@@ -588,7 +608,7 @@ mod tests {
             Path::new("c.yaml"),
         )
         .unwrap();
-        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             c.signatures,
             [PathBuf::from("site.yaml"), PathBuf::from("more.yaml")]
@@ -602,7 +622,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.signatures, [PathBuf::from("test.yaml")], "flag over file");
     }
 
@@ -613,10 +633,10 @@ mod tests {
             Path::new("c.yaml"),
         )
         .unwrap();
-        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
-        let stun = |c: &ScanConfig| c.settings.get(&crate::analyze::webrtc::STUN_PORTS);
+        let c = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let stun = |c: &ScanJob| c.scan.settings.get(&crate::analyze::webrtc::STUN_PORTS);
         assert!(stun(&c).is_empty());
-        assert_eq!(c.ports, [554, 3478]);
+        assert_eq!(c.scan.ports, [554, 3478]);
         let args = ScanArgs {
             find: FindArgs {
                 settings: flag(&crate::analyze::webrtc::STUN_PORTS, "3478,19302,5349-5350"),
@@ -624,17 +644,21 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
         assert_eq!(stun(&c), [3478, 19302, 5349, 5350]);
-        assert_eq!(c.ports, [554, 3478, 19302, 5349, 5350], "added once each");
+        assert_eq!(
+            c.scan.ports,
+            [554, 3478, 19302, 5349, 5350],
+            "added once each"
+        );
         let file = FileValues::parse::<crate::cmds::FileKeys>(
             "stun_ports: \"19302\"\n",
             Path::new("c.yaml"),
         )
         .unwrap();
-        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(stun(&c), [19302]);
-        assert!(c.ports.ends_with(&[19302]));
+        assert!(c.scan.ports.ends_with(&[19302]));
         let bad = ScanArgs {
             find: FindArgs {
                 settings: flag(&crate::analyze::webrtc::STUN_PORTS, "0"),
@@ -642,17 +666,17 @@ mod tests {
             },
             ..Default::default()
         };
-        assert!(resolve_scan_config(&bad, &FileValues::default(), &Process::default()).is_err());
+        assert!(resolve_scan_job(&bad, &FileValues::default(), &Process::default()).is_err());
     }
 
     #[test]
     fn inventory_database_from_flag_env_file_or_default() {
         // The place as `--db` gave it (the type tells a file from a server).
-        let db = |c: &ScanConfig| c.db.as_ref().map(|i| i.at.as_path().to_path_buf());
+        let db = |c: &ScanJob| c.db.as_ref().map(|i| i.at.as_path().to_path_buf());
         let file =
             FileValues::parse::<crate::cmds::FileKeys>("db: /srv/site.db\n", Path::new("c.yaml"))
                 .unwrap();
-        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             db(&c),
             Some(PathBuf::from("/srv/site.db")),
@@ -670,7 +694,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
         assert_eq!(db(&c), Some(PathBuf::from("/tmp/x.db")), "flag over file");
         let args = ScanArgs {
             find: FindArgs {
@@ -687,25 +711,54 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
         assert_eq!(db(&c), None, "--no-db wins");
         let process = Process {
             env: input::environment::Environment::from_vars([("HOME", "/home/u")]),
             ..Process::default()
         };
-        let c =
-            resolve_scan_config(&ScanArgs::default(), &FileValues::default(), &process).unwrap();
+        let c = resolve_scan_job(&ScanArgs::default(), &FileValues::default(), &process).unwrap();
         assert_eq!(
             db(&c),
             Some(PathBuf::from("/home/u/.local/state/camscan/inventory.db"))
         );
-        let c = resolve_scan_config(
+        let c = resolve_scan_job(
             &ScanArgs::default(),
             &FileValues::default(),
             &Process::default(),
         )
         .unwrap();
         assert_eq!(db(&c), None, "no home: no default place");
+    }
+
+    /// Where a scan is recorded is the command's: the hub from the file's `hub:` or `--hub` (the
+    /// flag over the file), sent this site's name; the scan's own configuration names none of it.
+    #[test]
+    fn the_hub_from_the_file_or_the_flag_is_where_the_job_records() {
+        let at = |j: &ScanJob| {
+            j.hub
+                .as_ref()
+                .map(|h| (h.at.as_path().display().to_string(), h.site.clone()))
+        };
+        let file = "hub: postgres://site@198.18.0.1/hub\nsite: north\n";
+        let j = resolve_argv(&["camscan", "scan", "--no-db"], file).unwrap();
+        assert_eq!(
+            at(&j),
+            Some(("postgres://site@198.18.0.1/hub".into(), "north".into()))
+        );
+        let argv = [
+            "camscan",
+            "scan",
+            "--no-db",
+            "--hub",
+            "postgres://site@198.18.0.2/hub",
+        ];
+        let j = resolve_argv(&argv, file).unwrap();
+        assert_eq!(
+            at(&j).map(|(a, _)| a),
+            Some("postgres://site@198.18.0.2/hub".into())
+        );
+        assert_eq!(at(&resolve_argv(&["camscan", "scan"], "").unwrap()), None);
     }
 
     /// `setting` given on the command line as `text`.
@@ -729,9 +782,9 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
         assert_eq!(
-            crate::detect::detect_timeout(&c.settings),
+            crate::detect::detect_timeout(&c.scan.settings),
             Duration::from_secs(1),
             "clamped to --timeout"
         );
@@ -743,13 +796,13 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
         assert_eq!(
-            crate::detect::detect_timeout(&c.settings),
+            crate::detect::detect_timeout(&c.scan.settings),
             Duration::from_millis(500)
         );
         assert_eq!(
-            c.settings.get(&crate::net::TIMEOUT),
+            c.scan.settings.get(&crate::net::TIMEOUT),
             crate::net::DEFAULT_TIMEOUT
         );
     }
@@ -758,8 +811,8 @@ mod tests {
     fn example_config_matches_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
         let file = crate::cli::file::load::<crate::cmds::FileKeys>(&path).unwrap();
-        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
-        assert_eq!(c, ScanConfig::default());
+        let c = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        assert_eq!(c, ScanJob::default());
         // And it names every key the file format knows, so it documents them all.
         let text = std::fs::read_to_string(&path).unwrap();
         for key in [

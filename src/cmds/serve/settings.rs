@@ -5,7 +5,7 @@
 use super::ServeArgs;
 use crate::cli::Process;
 use crate::cmds::config_file;
-use crate::cmds::scan::{FindArgs, ScanArgs, ScanOutputArgs, ScanSettingArgs, resolve_scan_config};
+use crate::cmds::scan::{FindArgs, ScanArgs, ScanOutputArgs, ScanSettingArgs, resolve_scan_job};
 use crate::cmds::watch::WatchArgs;
 use crate::record::CommandError;
 use crate::serve::{self, Settings};
@@ -44,11 +44,11 @@ pub fn serve(
             .get(serve_key)
             .map(|v| (scan_key.to_string(), v.clone()))
     };
-    let scan_given = [
-        text("credentials_file", "credentials_file"),
+    let scan_given = [text("credentials_file", "credentials_file")];
+    let own = [
         text("hub", "hub"),
+        text("hub_password_file", "hub_password_file"),
     ];
-    let own = [text("hub_password_file", "hub_password_file")];
     let scan_args = ScanArgs {
         find: FindArgs {
             settings: ScanSettingArgs::new(scan_given.into_iter().flatten().collect()),
@@ -63,7 +63,7 @@ pub fn serve(
         push: Default::default(),
     };
     // Its inventory is `inventory`: the same flags and file, resolved by the same rules.
-    let scan = resolve_scan_config(&scan_args, &file, process)?;
+    let scan = resolve_scan_job(&scan_args, &file, process)?;
     let check_streams = watcher.get(&watch::CHECK_STREAMS);
     let in_file = |s: &input::setting::Setting<Option<String>>| file.watch.contains_key(s.key);
     let watching = every.is_some()

@@ -3,7 +3,7 @@
 
 use super::Cli;
 use crate::record::CommandError;
-use crate::scan::ScanConfig;
+use crate::record::ScanJob;
 use crate::scan::rules::ScanRules;
 use crate::watch::{Reload, StartAgent, WatchConfig};
 
@@ -47,7 +47,7 @@ pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
     let process = cli.process();
     // Asked once: a reload reads the files again, never the terminal.
     let password = super::scan::password_for(&args.scan, &process.env);
-    let resolve = move |args: &WatchArgs| -> Result<(ScanConfig, WatchConfig), String> {
+    let resolve = move |args: &WatchArgs| -> Result<(ScanJob, WatchConfig), String> {
         watch(args, &process, password.as_deref())
     };
     let (cfg, w) = resolve(args).map_err(CommandError::Usage)?;
@@ -60,7 +60,7 @@ pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
     let hub_agent = cfg.hub.clone().map(|hub| {
         let cfg = cfg.clone();
         let start: StartAgent = Box::new(move |beside| {
-            let rules = agent_rules(&cfg)?;
+            let rules = agent_rules(&cfg.scan)?;
             Ok(super::agent::start(hub, rules, beside))
         });
         start
@@ -70,7 +70,7 @@ pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
 
 /// What the scans a hub queues for this site are held to: the watch's own targets
 /// (`scan::rules::own_ranges`) and credentials (`default`, `none`).
-fn agent_rules(cfg: &ScanConfig) -> Result<ScanRules, CommandError> {
+fn agent_rules(cfg: &crate::scan::ScanConfig) -> Result<ScanRules, CommandError> {
     let allow = crate::scan::rules::own_ranges(cfg)
         .map_err(|e| CommandError::Usage(format!("watch --hub: {e}")))?;
     ScanRules::new(

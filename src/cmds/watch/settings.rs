@@ -1,5 +1,5 @@
 //! `camscan watch`'s own settings: its flags over the config file's `watch:` section over the
-//! defaults ([`WatchConfig`]; the scan's settings are [`crate::cmds::scan::load_scan_config`]'s).
+//! defaults ([`WatchConfig`]; the scan's settings are [`crate::cmds::scan::load_scan_job`]'s).
 
 use std::collections::BTreeMap;
 
@@ -15,8 +15,8 @@ pub fn watch(
     args: &WatchArgs,
     process: &crate::cli::Process,
     password: Option<&str>,
-) -> Result<(crate::scan::ScanConfig, WatchConfig), String> {
-    let (cfg, file) = crate::cmds::scan::load_scan_config(&args.scan, process, password)
+) -> Result<(crate::record::ScanJob, WatchConfig), String> {
+    let (cfg, file) = crate::cmds::scan::load_scan_job(&args.scan, process, password)
         .map_err(|e| e.to_string())?;
     // A bad value of the file's `watch:` section, said with its place (`watch.every: 1hr` at line
     // 3), before the section is resolved.
