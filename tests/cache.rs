@@ -291,13 +291,16 @@ fn scan(
     creds: Vec<Credential>,
     known: HashMap<IpAddr, Known>,
 ) -> (Report, Duration) {
-    let cfg = ScanConfig {
+    let mut cfg = ScanConfig {
         targets: vec![target.to_string()],
         ports: ports.to_vec(),
-        discovery: vec![DiscoveryMethod::Port],
         credentials: creds,
         ..ScanConfig::default()
     };
+    cfg.settings.set(
+        &camscan::discovery::DISCOVERY,
+        vec![DiscoveryMethod::Port].into(),
+    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

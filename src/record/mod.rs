@@ -418,7 +418,7 @@ impl Live {
             },
             &cfg.site,
             &ports,
-            &cfg.scan.discovery,
+            &cfg.scan.discovery(),
         );
         let scan_id = store.lock().begin_scan(&info)?;
         let (tx, rx) = std::sync::mpsc::channel::<model::Device>();
@@ -552,7 +552,7 @@ pub fn record_with_events(
         |s: &ScanSummary| s.scan.complete && store::same_targets(&s.scan.targets, &report.targets);
     let earlier = store.scans(Some(&cfg.site))?.into_iter().find(same);
     let ports = recorded_ports(cfg);
-    let info = ScanInfo::of_report(report, &cfg.site, &ports, &cfg.scan.discovery);
+    let info = ScanInfo::of_report(report, &cfg.site, &ports, &cfg.scan.discovery());
     let recorded = match live {
         Some(parts) => {
             let mut end = store.record_end(parts.scan_id, &info, report, &cfg.scan.credentials)?;
@@ -588,7 +588,7 @@ pub fn record_with_events(
 /// The ports a scan records as asked: its ports but audit's own ([`ScanJob::unrecorded_ports`]);
 /// none when no port was probed.
 fn recorded_ports(cfg: &ScanJob) -> Vec<u16> {
-    if !cfg.scan.discovery.contains(&DiscoveryMethod::Port) {
+    if !cfg.scan.discovery().contains(&DiscoveryMethod::Port) {
         return Vec::new();
     }
     let mut ports = cfg.scan.ports.clone();

@@ -6,8 +6,6 @@
 //! `record::ScanJob`). `config.example.yaml` lists every key with its default; a test checks
 //! that it parses to exactly the defaults.
 
-use std::path::PathBuf;
-
 use crate::credentials::Credential;
 use model::DiscoveryMethod;
 
@@ -32,10 +30,6 @@ pub struct ScanConfig {
     /// The container markers `CAMSCAN_CONTAINER_MARKERS` gives in place of the usual ones
     /// ([`crate::net::host::HostFacts::gather`]); `None`: the usual.
     pub container_markers: Option<Vec<String>>,
-    /// ffprobe to enrich streams with; `None` = off.
-    pub ffprobe: Option<PathBuf>,
-    /// Discovery methods to run.
-    pub discovery: Vec<DiscoveryMethod>,
 }
 
 impl Default for ScanConfig {
@@ -47,13 +41,16 @@ impl Default for ScanConfig {
             credentials: Vec::new(),
             hints: Default::default(),
             container_markers: None,
-            ffprobe: None,
-            discovery: crate::discovery::defaults(),
         }
     }
 }
 
 impl ScanConfig {
+    /// The discovery methods to run (`--discovery`).
+    pub fn discovery(&self) -> Vec<DiscoveryMethod> {
+        self.settings.get(&crate::discovery::DISCOVERY).into_owned()
+    }
+
     /// The per-host gate of analysis traffic (`--host-connections`, `--host-rate`).
     pub fn host_gate(&self) -> crate::net::host_gate::GateSettings {
         crate::net::host_gate::GateSettings {

@@ -105,10 +105,11 @@ impl ScanPlan {
             retries: cfg.settings.get(&crate::probe::RETRIES),
             max_rate: max_rate(cfg.settings.get(&crate::probe::MAX_RATE), &host_warnings),
         };
+        let methods = cfg.discovery();
         let mut summary = super::forecast::plan(&super::forecast::Inputs {
             set: &set,
             links: &links,
-            methods: &cfg.discovery,
+            methods: &methods,
             ports: &cfg.ports,
             probe: &probe,
             gates: cfg.host_gate(),
@@ -151,7 +152,7 @@ impl ScanPlan {
             probe,
             analyses,
             ports: cfg.ports.clone(),
-            methods: cfg.discovery.clone(),
+            methods,
             discovery_wait: cfg.settings.get(&crate::discovery::DISCOVERY_WAIT),
             probe_all: cfg.settings.get(&crate::discovery::hosts::PROBE_ALL),
             links,
@@ -249,7 +250,7 @@ fn context(
             )),
         },
         verify: VerifySettings {
-            ffprobe: cfg.ffprobe.clone(),
+            ffprobe: cfg.settings.get(&crate::analyze::ffprobe::FFPROBE),
             media: Arc::new(crate::net::media_budget::MediaBudget::new(media_rate)),
         },
         hints: Arc::new(cfg.hints.clone()),

@@ -118,10 +118,10 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
             defaults: complete && check_defaults,
             ports: cfg
                 .scan
-                .discovery
+                .discovery()
                 .contains(&model::DiscoveryMethod::Port)
                 .then(|| cfg.scan.ports.clone()),
-            methods: cfg.scan.discovery.clone(),
+            methods: cfg.scan.discovery(),
         };
         (scanned.report, "scan", code)
     };

@@ -131,11 +131,7 @@ pub fn resolve_scan_job_with_password(
         password,
     )?;
     let hints = hints(file, &settings)?;
-    let discovery = settings.get(&crate::discovery::DISCOVERY).into_owned();
-    let (ffprobe, hub) = (
-        settings.get(&crate::analyze::ffprobe::FFPROBE),
-        own.get(&store::settings::HUB),
-    );
+    let hub = own.get(&store::settings::HUB);
     let scan = ScanConfig {
         targets,
         ports,
@@ -145,8 +141,6 @@ pub fn resolve_scan_job_with_password(
         container_markers: env
             .var(crate::net::host::MARKERS_ENV)
             .map(crate::net::host::markers_from),
-        ffprobe,
-        discovery,
     };
     let d = ReportOutput::default();
     let report = ReportOutput {
