@@ -3,9 +3,9 @@
 use crate::cli::Process;
 use crate::record::CommandError;
 
-mod settings;
+mod resolve;
 
-pub use settings::*;
+pub use resolve::*;
 
 #[derive(Debug, clap::Args, Default)]
 pub struct DoctorArgs {

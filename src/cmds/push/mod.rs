@@ -12,9 +12,9 @@ use store::Store;
 
 use super::write_stdout;
 
-mod settings;
+mod resolve;
 
-pub use settings::*;
+pub use resolve::*;
 
 /// How a push reaches and writes into a tool ([`crate::push::settings::OPTIONS`]).
 pub struct PushOptions;

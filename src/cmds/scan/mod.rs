@@ -3,16 +3,16 @@
 //! that first), write the report (stdout or `-o`), then record the scan and, unless `--quiet`,
 //! say on stderr what changed since the last complete scan of the same targets. A failure to
 //! record comes after the results were written, and still exits 2. Its arguments are `args`'s,
-//! their resolution `settings`' (shared by every command that scans: `watch`, `serve`, `audit`,
+//! their resolution `resolve`'s (shared by every command that scans: `watch`, `serve`, `audit`,
 //! `doctor`).
 
 use std::io::Write as _;
 
 mod args;
-mod settings;
+mod resolve;
 
 pub use args::*;
-pub use settings::*;
+pub use resolve::*;
 
 use super::Cli;
 use crate::error::Error;
@@ -21,7 +21,7 @@ use crate::record::ScanJob;
 use crate::record::{self, CommandError, Summary};
 
 pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
-    let ScanCommand { cfg, pushes } = settings::resolve(args, cli)?;
+    let ScanCommand { cfg, pushes } = resolve::resolve(args, cli)?;
     let runtime = knowledge_and_runtime(&cfg)?;
     super::block_on(runtime, async {
         let code = scan_and_record(cfg.clone(), cli.quiet()).await?;

@@ -9,9 +9,9 @@ use crate::record::CommandError;
 use crate::serve::{Parts, Watcher};
 use crate::watch::WatchConfig;
 
-mod settings;
+mod resolve;
 
-pub use settings::*;
+pub use resolve::*;
 
 /// serve's own settings ([`crate::serve::SETTINGS`]).
 pub struct Serve;

@@ -7,9 +7,9 @@ use crate::record::ScanJob;
 use crate::scan::rules::ScanRules;
 use crate::watch::{Reload, StartAgent, WatchConfig};
 
-mod settings;
+mod resolve;
 
-pub use settings::*;
+pub use resolve::*;
 
 /// watch's own settings ([`crate::watch::settings::SETTINGS`]).
 pub struct Watch;
