@@ -14,8 +14,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::error::{AnalyzeError, NetError};
 pub use crate::net::rtmp::{Conn, handshake};
+use error::{AnalyzeError, NetError};
 use model::{AudioInfo, Protocol, Stream, VideoInfo};
 use proto::rtmp::{self, chunk::message_type};
 

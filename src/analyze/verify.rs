@@ -20,9 +20,9 @@ use retina::client::{
 };
 
 use crate::credentials::Credential;
-use crate::error::{fmt_duration, one_line};
 use crate::net::media_budget::{MediaBudget, Pull};
 use crate::net::rtsp::{Busy, USER_AGENT, is_busy, start_patience};
+use error::{fmt_duration, one_line};
 use model::Measured;
 
 /// Distinct frames (RTP timestamps) after which the measurement is good enough to stop early.

@@ -7,8 +7,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::error::{AnalyzeError, NetError};
 pub use crate::net::stun::{binding_tcp, binding_udp};
+use error::{AnalyzeError, NetError};
 use input::setting::Repeat;
 use proto::stun::StunResponse;
 

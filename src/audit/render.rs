@@ -1,7 +1,7 @@
 //! An audit as people and programs read it: a table grouped by severity (device strings through
-//! [`crate::sanitize::terminal`]), the versioned JSON document ([`super::AuditReport`]), and CSV
+//! [`sanitize::terminal`]), the versioned JSON document ([`super::AuditReport`]), and CSV
 //! (one row per finding, then one per commissioning result; cells through
-//! [`crate::sanitize::spreadsheet`]).
+//! [`sanitize::spreadsheet`]).
 
 use std::io::{self, Write};
 
@@ -10,7 +10,7 @@ use crate::export::table::{col, write_wrapped as wrapped};
 
 use super::plan::{Commissioning, PlanResult};
 use super::{AuditReport, DeviceRef, Finding, Severity};
-use crate::sanitize::{spreadsheet, terminal};
+use sanitize::{spreadsheet, terminal};
 
 /// The CSV's columns.
 pub const CSV_HEADER: [&str; 15] = [

@@ -158,7 +158,7 @@ pub async fn gather(
                 Ok(r) => r,
                 Err(_) => Err(format!(
                     "no picture within {}",
-                    crate::error::fmt_duration(DEADLINE)
+                    error::fmt_duration(DEADLINE)
                 )),
             };
             let got = got.map(|mut t| {
@@ -456,7 +456,7 @@ async fn run_ffmpeg(
     let (status, out, err) = tokio::time::timeout(DEADLINE, work).await.map_err(|_| {
         format!(
             "ffmpeg gave no picture within {}",
-            crate::error::fmt_duration(DEADLINE)
+            error::fmt_duration(DEADLINE)
         )
     })??;
     if snapshot::image_type(&out) == Some("image/jpeg") {
@@ -471,7 +471,7 @@ async fn run_ffmpeg(
     Err(format!(
         "ffmpeg gave no picture ({status}{}{})",
         if said.is_empty() { "" } else { ": " },
-        crate::sanitize::terminal(&redact(said))
+        sanitize::terminal(&redact(said))
     ))
 }
 

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::Cli;
-use crate::error::Error;
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
 use crate::scan::output;
+use error::Error;
 use model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
 
 /// The most of a report read (a /16 of cameras is a few hundred MiB of JSON at most).

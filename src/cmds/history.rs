@@ -1,8 +1,8 @@
 //! `camscan history [DEVICE]`: the inventory's events, newest first.
 
-use crate::error::exit;
 use crate::record::CommandError;
 use clap::Args;
+use error::exit;
 use input::environment::Environment;
 use store::{DeviceQuery, EventQuery};
 

@@ -3,8 +3,8 @@
 
 use std::io;
 
-use crate::error::{Error, exit};
 use crate::record::CommandError;
+use error::{Error, exit};
 
 /// `camscan interfaces`' settings ([`crate::net::interfaces::LISTING`]).
 pub struct Interfaces;

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::cli::file::FileValues;
-use crate::error::Error;
 use crate::record::CommandError;
+use error::Error;
 use input::environment::Environment;
 use store::{Inventory, InventoryAt};
 
@@ -43,7 +43,7 @@ pub struct GivenInventory {
 
 impl DbArgs {
     /// What was given of the inventory's settings; a value its parser refuses is the error.
-    pub fn given(&self) -> Result<GivenInventory, crate::error::Error> {
+    pub fn given(&self) -> Result<GivenInventory, error::Error> {
         use store::settings::{CREDENTIAL_KEY, DB, DB_PASSWORD_FILE, SITE};
         let v = self.settings.values()?;
         Ok(GivenInventory {
@@ -55,7 +55,7 @@ impl DbArgs {
     }
 
     /// `--site`, given.
-    pub fn site(&self) -> Result<Option<String>, crate::error::Error> {
+    pub fn site(&self) -> Result<Option<String>, error::Error> {
         Ok(self.given()?.site)
     }
 }

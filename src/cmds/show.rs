@@ -1,8 +1,8 @@
 //! `camscan show DEVICE`: one device as the inventory knows it: identity, addresses, streams, credentials' scope.
 
-use crate::error::exit;
 use crate::record::CommandError;
 use clap::Args;
+use error::exit;
 use input::environment::Environment;
 
 use super::query::{open, unknown_device};

@@ -1,9 +1,9 @@
 //! `camscan signatures`: the knowledge set a scan with the same files would use, and where each
 //! entry comes from.
 
-use crate::error::{Error, exit};
 use crate::knowledge;
 use crate::record::CommandError;
+use error::{Error, exit};
 use input::environment::Environment;
 
 /// `camscan signatures`' settings ([`crate::knowledge::listing::LISTING`]).

@@ -13,8 +13,8 @@ pub mod head;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::error::NetError;
 use crate::net::rtsp::{Reply, RtspClient, http_get, url};
+use error::NetError;
 use input::setting::Repeat;
 use proto::response::HeadProtocol;
 

@@ -7,7 +7,7 @@
 //! vendor registry ([`crate::knowledge::Knowledge::mac_maker`]). A randomised MAC names no vendor.
 
 use crate::knowledge::VendorId;
-use crate::registry::MacFacts;
+use registry::MacFacts;
 
 /// The camera vendor owning this MAC's prefix, if known, as people read it (`Hikvision`).
 pub fn vendor(mac: &str) -> Option<&'static str> {
@@ -16,7 +16,7 @@ pub fn vendor(mac: &str) -> Option<&'static str> {
         .map(VendorId::display_name)
 }
 
-/// What the MAC says about its maker, for the registry ([`crate::registry::MacLookup`]): the IEEE
+/// What the MAC says about its maker, for the registry ([`registry::MacLookup`]): the IEEE
 /// organisation, the randomised bit, the camera vendor's name.
 pub fn facts(mac: &str) -> MacFacts {
     let m = crate::knowledge::get().mac_maker(mac);

@@ -33,13 +33,13 @@ use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::Identities;
 use crate::analyze::rtsp;
-use crate::error::AnalyzeError;
+use error::AnalyzeError;
 use model::{DiscoveryMethod, Stage};
 use proto::mdns::{self, GROUP, PORT, Services};
 
 /// The mDNS IPv6 group, link-local scope (RFC 6762 §3).
 const GROUP_V6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xfb);
-use crate::registry::Event;
+use registry::Event;
 
 /// Largest datagram read: RFC 6762 §17 allows mDNS messages up to 9000 bytes.
 const MAX_DATAGRAM: usize = 9000;

@@ -25,10 +25,10 @@ use tokio::sync::mpsc;
 use super::links::{Link, Links, Subnet};
 use super::reach::Reacher;
 use super::scope::{Probes, ScanMessage, Scope};
-use crate::registry::Event;
 use model::misaddressed::{self, Attached, Misaddressed};
 use model::{Announcement, DiscoveryMethod};
 use proto::{arp, wsd};
+use registry::Event;
 
 /// Addresses cameras hold out of the box when no DHCP server answers them, asked for on every
 /// attached segment (an ARP probe each, within the broadcast budget) when they are outside its

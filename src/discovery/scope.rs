@@ -17,8 +17,8 @@ use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::Identities;
 use crate::discovery::ledger::Ledger;
-use crate::registry::Event;
 use model::DiscoveryMethod;
+use registry::Event;
 
 /// The message type of the scan's event channel: registry events are one kind of it (the scan's
 /// own messages, its progress news, are the others). Discovery sits below the scan and does not

@@ -21,10 +21,10 @@ use tokio::task::JoinHandle;
 use super::scope::{About, ScanMessage, Scope, Swept};
 use crate::analyze::identity::{ClueSource, Identities};
 use crate::net::http;
-use crate::registry::Event;
 use model::UpnpInfo as Description;
 use model::{DiscoveryMethod, Failure, Stage};
 use proto::ssdp::{self, SsdpReply};
+use registry::Event;
 
 pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 1900);
 /// MX 1: devices spread replies over one second.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::error::Error;
+use error::Error;
 use input::setting::Repeat;
 
 /// Most addresses scanned without `--allow-large`: a /16.
@@ -315,12 +315,7 @@ pub async fn resolve(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Error
     };
     let addrs = tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0)))
         .await
-        .map_err(|_| {
-            err(format!(
-                "no answer within {}",
-                crate::error::fmt_duration(timeout)
-            ))
-        })?
+        .map_err(|_| err(format!("no answer within {}", error::fmt_duration(timeout))))?
         .map_err(|e| err(e.to_string()))?;
     let mut ips: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
     ips.sort();

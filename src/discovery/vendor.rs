@@ -31,8 +31,8 @@ use super::protocols::{PROTOCOLS, VendorProtocol};
 use super::scope::{About, ScanMessage, Scope, Swept, Woke, hosts_or_datagram};
 use crate::analyze::context::Announcements;
 use crate::analyze::identity::{ClueSource, Identities};
-use crate::registry::Event;
 use model::{Announcement, DiscoveryMethod};
+use registry::Event;
 
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;

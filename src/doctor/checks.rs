@@ -401,7 +401,7 @@ fn run_with_deadline(
             let _ = child.wait();
             return Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                format!("no answer within {}", crate::error::fmt_duration(deadline)),
+                format!("no answer within {}", error::fmt_duration(deadline)),
             ));
         }
         std::thread::sleep(Duration::from_millis(10));

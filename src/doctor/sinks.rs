@@ -121,7 +121,7 @@ pub(super) fn connect(
         Err(_) => {
             return Err(format!(
                 "cannot resolve within {}",
-                crate::error::fmt_duration(deadline)
+                error::fmt_duration(deadline)
             ));
         }
     };
@@ -131,10 +131,7 @@ pub(super) fn connect(
         match TcpStream::connect_timeout(&addr, deadline) {
             Ok(_) => return Ok((addr, start.elapsed())),
             Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                last = format!(
-                    "no TCP answer within {}",
-                    crate::error::fmt_duration(deadline)
-                );
+                last = format!("no TCP answer within {}", error::fmt_duration(deadline));
             }
             Err(e) => last = e.to_string(),
         }

@@ -1,14 +1,14 @@
 //! CSV: one row per stream (a device without streams gets one row), a header row, RFC 4180 quoting by
-//! the `csv` crate, and every cell made safe for spreadsheets (see [`crate::sanitize::spreadsheet`]).
+//! the `csv` crate, and every cell made safe for spreadsheets (see [`sanitize::spreadsheet`]).
 //! The delimiter is `,` unless `--csv-delimiter` picks another (`;` for spreadsheets in locales where
 //! the comma is the decimal mark, tab, `|`); a cell holding the delimiter is quoted.
 
 use std::io::{self, Write};
 
 use super::{Exporter, fmt_num};
-use crate::sanitize::spreadsheet;
 use input::setting::{Repeat, Setting};
 use model::{Device, Report, Stream};
+use sanitize::spreadsheet;
 
 pub struct CsvExporter {
     /// One ASCII character, validated by the configuration.

@@ -6,9 +6,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Knowledge, Origin};
-use crate::sanitize;
-use crate::table_writer::Table;
 use input::setting::Repeat;
+use table_writer::Table;
 
 /// `camscan signatures`' settings, in `--help`'s order.
 pub static LISTING: &[&dyn input::setting::Declared] = &[&SIGNATURES, &KIND, &FORMAT];

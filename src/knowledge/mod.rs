@@ -61,10 +61,10 @@ use std::sync::{LazyLock, OnceLock};
 
 use serde::Deserialize;
 
-use crate::error::Error;
 pub use advisories::{Advisory, DefaultCredential};
 use entry::Context;
 use entry::{Check, Entry};
+use error::Error;
 pub use media::{HttpFolder, HttpPath, Name, RtspPaths};
 pub use naming::{Named, Said};
 pub use placeholders::{Field, Placeholder};

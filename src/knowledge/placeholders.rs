@@ -66,10 +66,10 @@ pub fn is_blank(text: &str) -> bool {
         .all(|c| c == '0' || c.is_whitespace() || matches!(c, ':' | '-' | '.' | '_'))
 }
 
-/// The registry's [`crate::registry::NameRules`] from the installed knowledge: the vendor
+/// The registry's [`registry::NameRules`] from the installed knowledge: the vendor
 /// registry's spelling of makers, these placeholders, the vendors whose serial is the MAC.
-pub fn name_rules() -> crate::registry::NameRules {
-    crate::registry::NameRules {
+pub fn name_rules() -> registry::NameRules {
+    registry::NameRules {
         vendor: |text| {
             super::get()
                 .vendor_for_text(text)

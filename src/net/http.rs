@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::error::NetError;
 use crate::net::rtsp::{Reply, USER_AGENT};
+use error::NetError;
 use proto::response::{self, HeadProtocol};
 
 /// Largest body kept (SOAP replies are a few KiB; GetProfiles of a 64-channel NVR tens of KiB).

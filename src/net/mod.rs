@@ -48,7 +48,7 @@ pub static TIMEOUT: Setting<Duration> = Setting {
 /// Upper bound on the derived default concurrency: beyond this a LAN's ARP tables overflow
 /// (gc_thresh3 is 1024 by default) before the scan gets faster.
 pub const MAX_DEFAULT_CONCURRENCY: usize = 1024;
-use crate::error::NetError;
+use error::NetError;
 
 /// File descriptors kept back for stdio, the runtime, DNS, output files and analysis connections.
 const FD_RESERVE: u64 = 128;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::error::NetError;
+use error::NetError;
 use proto::rtmp::{self, chunk};
 
 /// An RTMP connection after the handshake.

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::error::NetError;
+use error::NetError;
 use proto::response::{self, ResponseError, ResponseHead};
 
 /// Largest reply body kept (an SDP). Cameradar caps whole replies at 64 KiB.

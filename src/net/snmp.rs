@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::error::NetError;
+use error::NetError;
 use proto::snmp::{self, SnmpReply};
 
 /// The SNMP agent port (RFC 3417).

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::error::NetError;
+use error::NetError;
 use proto::stun::{self, StunResponse};
 
 fn transaction_id() -> [u8; 12] {

@@ -18,7 +18,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use crate::error::NetError;
+use error::NetError;
 
 /// The end-entity certificate one handshake was shown (its DER), kept for `camscan audit`.
 type Seen = Arc<std::sync::Mutex<Option<Vec<u8>>>>;

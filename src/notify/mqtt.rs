@@ -48,7 +48,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::SinkError;
-use crate::error::fmt_duration;
+use error::fmt_duration;
 use input::setting::{Repeat, SWITCH, Setting, switch};
 use store::Notice;
 

@@ -23,7 +23,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::SinkError;
-use crate::error::fmt_duration;
+use error::fmt_duration;
 use input::setting::{Repeat, Setting, path};
 use store::Notice;
 

@@ -598,7 +598,7 @@ async fn relay_media(
                         refused: false,
                     },
                     Ok(Some(Err(e))) => return Ended::Dropped {
-                        reason: format!("RTSP {url}: {}", crate::error::one_line(&e)),
+                        reason: format!("RTSP {url}: {}", error::one_line(&e)),
                         media: relay.frames > 0,
                         refused: false,
                     },

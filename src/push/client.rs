@@ -79,7 +79,7 @@ impl Answer {
                 })
             });
         let text = from_json.unwrap_or_else(|| self.body.lines().next().unwrap_or("").to_string());
-        let mut text = crate::sanitize::terminal(text.trim()).into_owned();
+        let mut text = sanitize::terminal(text.trim()).into_owned();
         if text.chars().count() > 300 {
             text = text.chars().take(300).collect::<String>() + "…";
         }
@@ -433,7 +433,7 @@ where
             Some("auth_invalid") => {
                 return Err(format!(
                     "login refused: {}",
-                    crate::sanitize::terminal(v["message"].as_str().unwrap_or(""))
+                    sanitize::terminal(v["message"].as_str().unwrap_or(""))
                 ));
             }
             Some("auth_ok") if !sent => {
@@ -447,7 +447,7 @@ where
                 if v["success"] == true {
                     return Ok(v["result"].clone());
                 }
-                return Err(crate::sanitize::terminal(
+                return Err(sanitize::terminal(
                     v["error"]["message"].as_str().unwrap_or("refused"),
                 )
                 .into_owned());
@@ -473,7 +473,7 @@ fn root_cause(e: &reqwest::Error) -> String {
             None => break,
         }
     }
-    let text = crate::sanitize::terminal(&source.to_string()).into_owned();
+    let text = sanitize::terminal(&source.to_string()).into_owned();
     if tls_garbage {
         return format!(
             "{text}: the server does not speak TLS on this port; is it plain HTTP (http://)?"

@@ -266,7 +266,7 @@ fn left_out(d: &model::Device, id: i64, tool: ToolKind) -> LeftOut {
     };
     LeftOut {
         device_id: id,
-        name: crate::sanitize::terminal(&name).into_owned(),
+        name: sanitize::terminal(&name).into_owned(),
         label,
         why,
     }

@@ -19,8 +19,8 @@ use input::environment::Environment;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
 use crate::scan::ScanConfig;
+use error::Error;
 use model::{DiscoveryMethod, Report};
 use store::{Inventory, InventoryAt};
 use store::{PgTarget, Recorded, ScanInfo, ScanSummary, Store, StoreError};
@@ -44,7 +44,7 @@ pub enum CommandError {
         "no place for the inventory: neither XDG_STATE_HOME nor HOME is set; give --db PATH (or --no-db)"
     )]
     NoLocation,
-    /// A fleet hub refused this site's agent (exit [`crate::error::exit::HUB_REFUSED`]): what
+    /// A fleet hub refused this site's agent (exit [`error::exit::HUB_REFUSED`]): what
     /// it had found stays in the site's inventory.
     #[error("the hub refused this site: {0}")]
     HubRefused(String),

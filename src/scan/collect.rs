@@ -12,10 +12,10 @@ use tokio::sync::mpsc;
 
 use super::Msg;
 use crate::discovery::ledger::Ledger;
-use crate::error::exit;
 use crate::probe::ProbeStats;
-use crate::registry::{Event, Registry};
+use error::exit;
 use model::Device;
+use registry::{Event, Registry};
 
 /// What the collector keeps beside the registry: when devices are final, for the NDJSON stream
 /// (written as they become final) and the timing log (a line per final device).

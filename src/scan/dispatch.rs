@@ -13,7 +13,7 @@ use super::Msg;
 use super::open_port::{analyze_port, udp_stun_events};
 use crate::analyze::context::ScanContext;
 use crate::probe::{OpenPort, ProbeNews};
-use crate::registry::Event;
+use registry::Event;
 
 /// Detect and analyse each open port as it arrives, `slots` at once (each device's own load is
 /// bounded by its gate, [`crate::net::host_gate`]). Each port's analysis

@@ -44,16 +44,16 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use crate::analyze::context::{Known, ScanContext};
-use crate::error::{Error, exit};
 use crate::export::Format;
 use crate::probe::{ProbeNews, ProbeStats};
-use crate::registry::{Event, Registry};
 use collect::Collector;
 pub use collect::{OnFinal, Outcome};
 pub use config::ScanConfig;
+use error::{Error, exit};
 use model::{Device, Report, SCHEMA_VERSION};
 use output::NdjsonStream;
 use plan::ScanPlan;
+use registry::{Event, Registry};
 
 /// Channel sizes between stages: small, so a slow stage pushes back on the one before it.
 const OPEN_CHANNEL: usize = 256;

@@ -7,10 +7,10 @@ use crate::analyze::context::ScanContext;
 use crate::analyze::rtsp;
 use crate::analyze::webrtc::STUN_PORTS;
 use crate::detect::{self, Detection};
-use crate::error::AnalyzeError;
 use crate::net::{CONNECT_TIMEOUT, TIMEOUT};
-use crate::registry::Event;
+use error::AnalyzeError;
 use model::{Failure, Protocol, Stage};
+use registry::Event;
 
 /// Everything one open port yields.
 /// `expected`: the promise of this port's maker clue to the address's RTSP walks, kept (dropped)
@@ -89,9 +89,9 @@ pub async fn analyze_port(
 const ONE_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A connection refused (or reset) on a port the probe found open a moment ago.
-fn refused_after_open(e: &crate::error::NetError) -> bool {
+fn refused_after_open(e: &error::NetError) -> bool {
     use std::io::ErrorKind::{ConnectionRefused, ConnectionReset};
-    matches!(e, crate::error::NetError::Connect { source, .. }
+    matches!(e, error::NetError::Connect { source, .. }
         if matches!(source.kind(), ConnectionRefused | ConnectionReset))
 }
 
@@ -266,9 +266,9 @@ async fn http_side(addr: std::net::SocketAddr, ctx: &ScanContext) -> Option<Vec<
 
 /// A port whose detection failed: the failure, and for a TLS port that showed its certificate
 /// before its handshake failed, an HTTPS service with that certificate (audit judges it).
-fn detection_failed(ip: IpAddr, port: u16, e: crate::error::NetError) -> Vec<Event> {
+fn detection_failed(ip: IpAddr, port: u16, e: error::NetError) -> Vec<Event> {
     let mut events = Vec::new();
-    if let crate::error::NetError::Tls {
+    if let error::NetError::Tls {
         certificate: Some(c),
         reason,
         ..
@@ -474,9 +474,7 @@ pub async fn udp_stun_events(ip: IpAddr, ctx: &ScanContext) -> Vec<Event> {
         let addr = std::net::SocketAddr::new(ip, port);
         match crate::analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
             Ok(r) => Some(stun_service(addr, model::Transport::Udp, &r)),
-            Err(
-                crate::error::NetError::Timeout { .. } | crate::error::NetError::Connect { .. },
-            ) => None,
+            Err(error::NetError::Timeout { .. } | error::NetError::Connect { .. }) => None,
             Err(e) => Some(Event::Failure {
                 ip,
                 failure: Failure {

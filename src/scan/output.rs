@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::Error;
 use crate::export::{self, ExportOptions, Format};
+use error::Error;
 use input::setting::{Declared, Setting};
 
 /// How a scan's report is written (`scan`, `convert`, `watch`'s first scan): `-f` and `-o`, also
@@ -133,7 +133,7 @@ pub fn print_plan(plan: &model::plan::Plan) {
         .filter(|w| *w > 0);
     let mut err = stderr.lock();
     for line in plan.lines() {
-        let line = crate::sanitize::terminal(&line);
+        let line = sanitize::terminal(&line);
         let Some(w) = width else {
             let _ = writeln!(err, "{line}");
             continue;

@@ -14,11 +14,11 @@ use crate::analyze::context::{Announcements, AuthSettings, Known, ScanContext, V
 use crate::analyze::sessions::DeviceSessions;
 use crate::discovery::targets::{self, LARGE_LIMIT};
 use crate::discovery::{DiscoveryMethod, Links};
-use crate::error::Error;
 use crate::net::host::HostFacts;
 use crate::net::interfaces::LocalNet;
 use crate::probe::ProbeSettings;
 use crate::scan::ScanConfig;
+use error::Error;
 
 /// Timeout for host-name resolution; DNS has its own retries, so this only guards a hung resolver.
 pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);

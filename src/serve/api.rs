@@ -234,7 +234,7 @@ async fn limits(req: Request, next: Next) -> Response {
 async fn not_found(req: Request) -> Problem {
     Problem::not_found(format!(
         "no route {}; the API is under /api/v1 (see /api/v1/openapi.json)",
-        crate::sanitize::terminal(req.uri().path())
+        sanitize::terminal(req.uri().path())
     ))
 }
 
@@ -256,7 +256,7 @@ async fn method_not_allowed(req: Request) -> Response {
         Kind::MethodNotAllowed,
         format!(
             "{} is not answered here (see /api/v1/openapi.json for each route's methods)",
-            crate::sanitize::terminal(req.method().as_str())
+            sanitize::terminal(req.method().as_str())
         ),
     )
     .into_response();
@@ -334,7 +334,7 @@ async fn device(
         .ok_or_else(|| {
             Problem::not_found(format!(
                 "no device {:?} in the inventory (give an id, an address or a MAC)",
-                crate::sanitize::terminal(&id)
+                sanitize::terminal(&id)
             ))
         })
     };

@@ -35,7 +35,7 @@ async fn render(state: AppState, name: &str, query: Option<&str>) -> Result<Resp
     let Some(format) = Format::from_choice(name, false) else {
         return Err(Problem::not_found(format!(
             "no export format {:?} (one of {})",
-            crate::sanitize::terminal(name),
+            sanitize::terminal(name),
             names().join(", ")
         )));
     };

@@ -612,7 +612,7 @@ pub async fn whep_delete(
         } else {
             Err(Problem::not_found(format!(
                 "no WHEP session {}",
-                crate::sanitize::terminal(&session)
+                sanitize::terminal(&session)
             )))
         }
     };

@@ -56,12 +56,12 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::error::exit;
 use crate::http_server::{self, Limits};
 use crate::record::CommandError;
 use crate::record::round::{Beside, Embedded, Task};
 use crate::scan::ScanConfig;
 use crate::scan::rules::ScanRules;
+use error::exit;
 use store::SharedStore;
 use store::{HubConfig, Inventory};
 

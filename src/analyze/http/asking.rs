@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use futures::StreamExt;
 
 use super::{HttpFindings, HttpSettings, IN_PARALLEL, fetch};
-use crate::error::AnalyzeError;
 use crate::net::http::OpenGet;
+use error::AnalyzeError;
 
 /// The makers a focused analysis keeps to (issue 83): the device's, as its clues named them
 /// before the port was asked, else the maker a camera's own web UI signature names on the root

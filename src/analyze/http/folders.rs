@@ -8,7 +8,7 @@ use futures::StreamExt;
 use super::{
     HttpFindings, HttpSettings, IN_PARALLEL, fetch, http_url, probe_path, same_origin_path,
 };
-use crate::error::AnalyzeError;
+use error::AnalyzeError;
 use model::Stream;
 use proto::html::{self, LinkKind};
 

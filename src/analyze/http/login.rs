@@ -26,9 +26,9 @@ use futures::StreamExt;
 use super::{HttpFindings, HttpSettings};
 use crate::credentials::{Credential, url_with_credentials};
 use crate::detect::head;
-use crate::error::{AnalyzeError, NetError};
 use crate::net::http::{OpenGet, answer_challenges, open_get, open_get_as};
 use crate::net::rtsp::Reply;
+use error::{AnalyzeError, NetError};
 use model::{AuthScheme, Protocol, StreamStatus};
 use proto::response::ResponseHead;
 

@@ -28,8 +28,8 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use crate::analyze::context::{AuthSettings, ScanContext};
-use crate::error::{AnalyzeError, NetError};
 use crate::net::http::OpenGet;
+use error::{AnalyzeError, NetError};
 pub use folders::{MEDIA_GUESSES, MediaEvidence};
 use folders::{media_guesses, paths_and_folders};
 use model::{Protocol, Stream, VideoInfo};
@@ -425,7 +425,7 @@ fn page_cut(
         )),
         Some(cl) if read < cl => Some(format!(
             "{what}: only {read} of {cl} body bytes arrived within {}",
-            crate::error::fmt_duration(timeout)
+            error::fmt_duration(timeout)
         )),
         None if read >= MAX_DOCUMENT => Some(format!(
             "{what}: reply larger than {MAX_DOCUMENT} bytes; only its start was read"

@@ -18,8 +18,8 @@ use http_auth::PasswordParams;
 use super::budget::AuthBudget;
 use super::context::ScanContext;
 use crate::credentials::Credential;
-use crate::error::AnalyzeError;
 use crate::net::http;
+use error::AnalyzeError;
 use proto::onvif_caps;
 use proto::soap::{self, DeviceInformation, Profile, TokenKind};
 

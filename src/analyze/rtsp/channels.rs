@@ -5,7 +5,7 @@ use super::Found;
 use super::walker::{Answer, Walkers};
 use crate::analyze::paths::{ChannelScheme, MAX_CHANNELS};
 use crate::credentials::Credential;
-use crate::error::AnalyzeError;
+use error::AnalyzeError;
 use std::net::SocketAddr;
 
 /// Walk the channels of every channel scheme the found paths use. An announced count bounds the

@@ -17,8 +17,8 @@ use retina::codec::{CodecItem, FrameFormat};
 
 use crate::analyze::verify::{Step, step};
 use crate::credentials::Credential;
-use crate::error::{fmt_duration, one_line};
 use crate::net::rtsp::{USER_AGENT, start_patience};
+use error::{fmt_duration, one_line};
 
 /// A keyframe and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use crate::analyze::context::{ScanContext, VERIFY, VERIFY_WINDOW};
 use crate::analyze::verify;
 use crate::analyze::verify::Check;
 use crate::credentials::Credential;
-use crate::error::AnalyzeError;
+use error::AnalyzeError;
 use model::{AudioInfo, Stream, VideoInfo};
 use proto::{h26x, sdp, sdp_facts};
 use retina::client::Session;

@@ -32,8 +32,8 @@ use super::context::{NO_AUTH, SHOW_CREDENTIALS};
 use super::identity;
 use super::paths::{self, ChannelScheme};
 use crate::credentials::{Credential, url_with_credentials};
-use crate::error::{AnalyzeError, NetError};
 use crate::net::rtsp::{Reply, RtspClient, url};
+use error::{AnalyzeError, NetError};
 use model::{AuthScheme, Protocol, Service, Stream, StreamStatus};
 
 mod account;

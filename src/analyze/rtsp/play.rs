@@ -28,13 +28,13 @@ use super::walker::{Held, authorize};
 use crate::analyze::sessions::{Lingering, SessionSlot};
 use crate::analyze::verify::{self, KeyframeRule, RtpStats};
 use crate::credentials::Credential;
-use crate::error::NetError;
-use crate::error::fmt_duration;
 use crate::net::media_budget::MediaBudget;
 use crate::net::rtp_udp::RtpPair;
 use crate::net::rtsp::{
     Busy, Interleaved, Reply, RtspClient, is_busy, retry_after, start_patience,
 };
+use error::NetError;
+use error::fmt_duration;
 use model::Measured;
 use proto::{rtp, sdp};
 

@@ -117,8 +117,8 @@ mod tests {
     /// setting's parser when asked for, a bad one the error naming its key.
     #[test]
     fn the_files_own_keys_are_settings() {
-        use crate::table_writer::WIDTH;
         use store::settings::{DB, SITE};
+        use table_writer::WIDTH;
         let file = FileValues::parse::<crate::cmds::FileKeys>(
             "targets: 198.18.0.0/24, 198.18.1.7\ncredentials: [\"admin:a,b\", \"198.18.0.9 root:x\"]\n\
              paths: [\"/cam?ch=1,2\"]\nsignatures: [a.yaml, b.yaml]\ndb: /srv/i.db\nsite: lab\n\

@@ -14,9 +14,9 @@ use crate::audit::formats::AuditFormat;
 use crate::audit::settings as set;
 use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
-use crate::error::{Error, exit};
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
+use error::{Error, exit};
 use store::DeviceQuery;
 use store::Inventory;
 
@@ -301,7 +301,7 @@ async fn pictures(
             ffmpeg = %ffmpeg.as_deref().map_or("not installed".into(), |p| p.display().to_string()),
             "taking each camera's picture for the report (at most {} at once, {} each)",
             thumbnail::PARALLEL,
-            crate::error::fmt_duration(thumbnail::DEADLINE)
+            error::fmt_duration(thumbnail::DEADLINE)
         );
     }
     let started = std::time::Instant::now();
@@ -310,7 +310,7 @@ async fn pictures(
         pictures = got.values().filter(|p| p.is_ok()).count(),
         of = got.len(),
         "pictures taken in {}",
-        crate::error::fmt_duration(started.elapsed())
+        error::fmt_duration(started.elapsed())
     );
     got
 }

@@ -9,7 +9,7 @@ use crate::cli::Process;
 use crate::cli::file::FileValues;
 use crate::cmds::scan::{ScanArgs, resolve_scan_config};
 use crate::doctor::{FileRead, FileReader, Settings};
-use crate::error::Error;
+use error::Error;
 use store::Inventory;
 
 /// `camscan doctor`'s settings.

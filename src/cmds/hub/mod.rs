@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::file::FileValues;
 use crate::cmds::config_file;
-use crate::error::exit;
 use crate::record::CommandError;
+use error::exit;
 use input::environment::Environment;
 use store::Store;
 use store::site_admin::{SiteForgotten, role_for};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::PushOptionArgs;
 use crate::cli::file::FileValues;
-use crate::error::Error;
+use error::Error;
 
 use crate::push::{Login, Settings, Target, Tls};
 use input::environment::Environment;

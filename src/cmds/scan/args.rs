@@ -130,7 +130,7 @@ pub static FILE_KEYS: &[&dyn input::setting::Declared] = &[
     &store::settings::DB,
     &store::settings::CREDENTIAL_KEY,
     &store::settings::SITE,
-    &crate::table_writer::WIDTH,
+    &table_writer::WIDTH,
 ];
 
 /// `--signatures`' help line in the commands that scan ([`FIND`]; `camscan signatures` says its

@@ -15,20 +15,17 @@ pub use args::*;
 pub use settings::*;
 
 use super::Cli;
-use crate::error::Error;
 use crate::knowledge;
 use crate::record::{self, CommandError, Summary};
 use crate::scan::ScanConfig;
+use error::Error;
 
 pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
     let ScanCommand { cfg, pushes } = settings::resolve(args, cli)?;
     let runtime = knowledge_and_runtime(&cfg)?;
     super::block_on(runtime, async {
         let code = scan_and_record(cfg.clone(), cli.quiet()).await?;
-        if pushes.is_empty()
-            || code == crate::error::exit::SIGINT
-            || code == crate::error::exit::SIGTERM
-        {
+        if pushes.is_empty() || code == error::exit::SIGINT || code == error::exit::SIGTERM {
             return Ok(code);
         }
         let Some(inventory) = &cfg.db else {
@@ -38,11 +35,7 @@ pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
         };
         let mut store = record::open_existing(inventory)?;
         let pushed = super::push::after_scan(&mut store, &pushes).await;
-        Ok(if pushed {
-            code
-        } else {
-            crate::error::exit::ERROR
-        })
+        Ok(if pushed { code } else { error::exit::ERROR })
     })
 }
 

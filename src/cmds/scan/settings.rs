@@ -11,10 +11,10 @@ use super::{FindArgs, ScanArgs, ScanPushArgs};
 use crate::cli::file::{FileValues, read};
 use crate::cli::{Process, invalid};
 use crate::credentials::{self, Credential};
-use crate::error::Error;
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
 use crate::scan::config::default_site;
+use error::Error;
 use input::environment::Environment;
 use store::{HubConfig, InventoryAt};
 
@@ -148,7 +148,7 @@ pub fn resolve_scan_config_with_password(
             .table
             .settings
             .resolve(&file.settings)?
-            .get(&crate::table_writer::WIDTH)
+            .get(&table_writer::WIDTH)
             .or(env.columns()),
         color: (process
             .color

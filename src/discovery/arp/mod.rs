@@ -31,10 +31,10 @@ use super::scope::{About, Hosts, Probes, ScanMessage, Scope, Swept};
 use super::tally::Tally;
 use crate::analyze::identity::Identities;
 use crate::discovery::targets::TargetSet;
-use crate::registry::Event;
 use input::setting::{Repeat, Setting};
 use model::DiscoveryMethod;
 use proto::arp;
+use registry::Event;
 
 mod sweep;
 

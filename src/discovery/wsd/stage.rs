@@ -14,9 +14,9 @@ use super::super::scope::{About, ScanMessage, Scope, Swept};
 use super::super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::{ClueSource, Identities};
-use crate::registry::Event;
 use model::DiscoveryMethod;
 use proto::wsd::{self};
+use registry::Event;
 
 use super::discover;
 

@@ -6,8 +6,8 @@ use super::lists::event_detail;
 use super::{DocFormat, label, opt, short_time, vendor_model, write_doc};
 use crate::export::table::write_wrapped;
 use crate::export::{audio_summary, video_summary};
-use crate::sanitize::terminal;
 use model::StreamStatus;
+use sanitize::terminal;
 use store::{
     Change, DeviceDetail, DeviceState, Diff, DiffDevice, ScanSummary, StreamRecord, StreamState,
 };

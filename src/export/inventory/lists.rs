@@ -8,7 +8,7 @@ use super::{
 };
 use crate::export::table::col;
 use crate::export::table::fit::{Column, Text};
-use crate::sanitize::terminal;
+use sanitize::terminal;
 use store::{DeviceSummary, ScanSummary, StoreEvent};
 
 const DEVICE_COLUMNS: [&str; 13] = [

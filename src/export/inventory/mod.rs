@@ -1,6 +1,6 @@
 //! How the commands that read the inventory print what the store returns: tables and text for
-//! people (every device string through [`crate::sanitize::terminal`]), and JSON, NDJSON, YAML and
-//! CSV (cells through [`crate::sanitize::spreadsheet`]) for programs. The machine formats carry
+//! people (every device string through [`sanitize::terminal`]), and JSON, NDJSON, YAML and
+//! CSV (cells through [`sanitize::spreadsheet`]) for programs. The machine formats carry
 //! the store's own serde types, so their fields are the store's (RFC 3339 UTC times).
 //!
 //! Each kind of document declares its formats once, beside its renderer ([`input::choices!`]):
@@ -12,11 +12,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::export::table::fit::{Column, Text};
-use crate::sanitize::{spreadsheet, terminal};
-use crate::table_writer::Table;
 use input::choice::format_setting;
 use input::setting::{Declared, Setting};
+use sanitize::{spreadsheet, terminal};
 use store::site_admin::SiteAccount;
+use table_writer::Table;
 
 mod detail;
 mod lists;
@@ -69,7 +69,7 @@ pub static DOC: &[&dyn Declared] = &[&DOC_FORMAT];
 pub(crate) fn short_time(rfc3339: &str) -> String {
     match rfc3339.parse::<jiff::Timestamp>() {
         Ok(t) => t.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
-        Err(_) => crate::sanitize::terminal(rfc3339).into_owned(),
+        Err(_) => sanitize::terminal(rfc3339).into_owned(),
     }
 }
 

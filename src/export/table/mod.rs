@@ -19,12 +19,12 @@ use notes::*;
 use std::io::{self, Write};
 
 use super::{ExportOptions, Exporter, audio_summary, fmt_num, short_organisation, video_summary};
-use crate::sanitize::terminal;
-use crate::table_writer::{Cell, Color, Table};
 use fit::{Column, Text};
 use model::{
     AuthScheme, Device, Protocol, Report, Service, Stage, Stream, StreamStatus, VideoInfo,
 };
+use sanitize::terminal;
+use table_writer::{Cell, Color, Table};
 
 pub struct TableExporter(pub ExportOptions);
 

@@ -7,6 +7,7 @@ use super::*;
 mod audit;
 mod files;
 mod makers;
+mod registry_rules;
 
 /// A set with these user files (path, text), kept for the rest of the test process.
 fn with(files: &[(&str, &str)]) -> Result<&'static Knowledge, String> {

@@ -103,7 +103,7 @@ async fn asset(Path(file): Path<String>) -> Response {
             .into_response(),
         None => Problem::not_found(format!(
             "no asset {:?} (the page's are {})",
-            crate::sanitize::terminal(&file),
+            sanitize::terminal(&file),
             assets
                 .iter()
                 .map(|(n, _, _)| *n)
