@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 use super::ffconcat;
-use crate::credentials::Credential;
+use credentials::Credential;
 use error::AnalyzeError;
 use error::fmt_duration;
 use input::setting::Repeat;

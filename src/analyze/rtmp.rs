@@ -14,9 +14,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-pub use crate::net::rtmp::{Conn, handshake};
 use error::{AnalyzeError, NetError};
 use model::{AudioInfo, Protocol, Stream, VideoInfo};
+pub use net::rtmp::{Conn, handshake};
 use proto::rtmp::{self, chunk::message_type};
 
 // Application names tried (nginx-rtmp's and SRS's `live`, Reolink's `bcs`, ...) and stream names
@@ -40,7 +40,7 @@ pub struct RtmpFindings {
 }
 
 fn rtmp_url(addr: SocketAddr, app: &str, name: Option<&str>) -> String {
-    let host = crate::net::zone::authority(addr);
+    let host = net::zone::authority(addr);
     match name {
         Some(n) => format!("rtmp://{host}/{app}/{n}"),
         None => format!("rtmp://{host}/{app}"),

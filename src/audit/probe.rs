@@ -28,10 +28,10 @@ pub async fn snmp(report: &mut Report, wait: Duration) {
     use futures::StreamExt;
     let asked: Vec<(usize, Answers)> = futures::stream::iter(report.devices.iter().enumerate())
         .map(|(i, d)| {
-            let addr = std::net::SocketAddr::new(d.ip, crate::net::snmp::PORT);
+            let addr = std::net::SocketAddr::new(d.ip, net::snmp::PORT);
             async move {
                 let answers = futures::future::join_all(COMMUNITIES.iter().map(|c| async move {
-                    match crate::net::snmp::sys_descr(addr, c, wait).await {
+                    match net::snmp::sys_descr(addr, c, wait).await {
                         Ok(Some(r)) if r.error_status == 0 => Some((c.to_string(), r.sys_descr)),
                         Ok(_) => None,
                         Err(e) => {
@@ -90,7 +90,7 @@ pub async fn tls_legacy(report: &mut Report, connect_timeout: Duration, timeout:
         .collect();
     let answers: Vec<(usize, usize, Option<String>)> = futures::stream::iter(ports)
         .map(|(i, j, addr)| async move {
-            let got = crate::net::tls::legacy_hello(addr, connect_timeout, timeout).await;
+            let got = net::tls::legacy_hello(addr, connect_timeout, timeout).await;
             let legacy = match got {
                 Ok(Some(HelloAnswer::Agreed(v))) if v <= TLS11 => Some(version_name(v)),
                 Ok(_) => None,
@@ -173,8 +173,8 @@ pub async fn default_credentials(
     if settings.get(&crate::analyze::context::NO_AUTH) || all.is_empty() {
         return;
     }
-    let connect_timeout = settings.get(&crate::net::CONNECT_TIMEOUT);
-    let timeout = settings.get(&crate::net::TIMEOUT);
+    let connect_timeout = settings.get(&net::CONNECT_TIMEOUT);
+    let timeout = settings.get(&net::TIMEOUT);
     // The scan's own credentials that are factory defaults, where they opened a stream.
     for d in &mut report.devices {
         let mut found = Vec::new();
@@ -258,9 +258,9 @@ async fn try_device(
     if locked.is_empty() || tries.is_empty() {
         return Vec::new();
     }
-    let creds: Vec<crate::credentials::Credential> = tries
+    let creds: Vec<credentials::Credential> = tries
         .iter()
-        .map(|t| crate::credentials::Credential::new(t.username.clone(), t.password.clone()))
+        .map(|t| credentials::Credential::new(t.username.clone(), t.password.clone()))
         .collect();
     // Credentials may be sent (`default_credentials` returned early with `--no-auth`); no PLAY.
     let mut ctx = ScanContext::anonymous(connect_timeout, timeout)
@@ -335,15 +335,15 @@ mod tests {
         };
         let auth = AuthSettings {
             credentials: std::sync::Arc::new(vec![
-                crate::credentials::Credential::new("root", "site-own"),
-                crate::credentials::Credential::new("admin", "12345"),
+                credentials::Credential::new("root", "site-own"),
+                credentials::Credential::new("admin", "12345"),
             ]),
             budget: std::sync::Arc::new(AuthBudget::new(3)),
         };
         let t = Duration::from_millis(100);
         let mut settings = input::setting::Settings::default();
-        settings.set(&crate::net::CONNECT_TIMEOUT, t);
-        settings.set(&crate::net::TIMEOUT, t);
+        settings.set(&net::CONNECT_TIMEOUT, t);
+        settings.set(&net::TIMEOUT, t);
         settings.set(&crate::analyze::context::NO_AUTH, true);
         default_credentials(&mut report, &auth, &settings).await;
         assert!(report.devices[0].default_logins.is_empty(), "--no-auth");

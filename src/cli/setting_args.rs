@@ -322,7 +322,7 @@ mod tests {
                 crate::push::settings::SETTINGS,
             ),
             (&["scan"], crate::push::settings::AFTER_SCAN),
-            (&["interfaces"], crate::net::interfaces::LISTING),
+            (&["interfaces"], net::interfaces::LISTING),
             (&["signatures"], crate::knowledge::listing::LISTING),
             (&["watch"], crate::watch::settings::SETTINGS),
             (&["watch"], crate::notify::SETTINGS),

@@ -167,7 +167,7 @@ async fn streams_named(
             ))));
             continue;
         };
-        if ctx.claim(&crate::net::rtsp::url(addr, &path)) {
+        if ctx.claim(&net::rtsp::url(addr, &path)) {
             targets.push((addr, path));
         }
     }

@@ -253,7 +253,7 @@ pub async fn hosts_or_datagram<F: std::future::Future<Output = Vec<Ipv4Addr>>>(
             tokio::time::sleep_until(until).await;
             None
         } else {
-            crate::net::recv_any(sockets, until, buf).await
+            net::recv_any(sockets, until, buf).await
         }
     };
     match hosts {

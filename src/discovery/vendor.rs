@@ -73,7 +73,7 @@ pub async fn query(
 ) {
     let mut sockets: Vec<UdpSocket> = Vec::new();
     for i in interfaces {
-        match crate::net::multicast_socket(i.local).and_then(|s| {
+        match net::multicast_socket(i.local).and_then(|s| {
             s.set_broadcast(true)?;
             Ok(s)
         }) {
@@ -84,7 +84,7 @@ pub async fn query(
     let senders = sockets.len();
     let locals: Vec<Ipv4Addr> = interfaces.iter().map(|i| i.local).collect();
     if let Some(port) = query.reply_port {
-        match crate::net::reply_listener(query.group, port, &locals) {
+        match net::reply_listener(query.group, port, &locals) {
             Ok(s) => sockets.push(s),
             // Without it we still hear devices that answer the asking socket.
             Err(e) => tracing::debug!(port, "{}: cannot listen on the reply port: {e}", query.name),
@@ -179,7 +179,7 @@ async fn ask_unicast(
 
 /// A fresh random UUID in upper case (the form SADP clients send).
 pub fn random_uuid() -> String {
-    let (a, b) = (crate::net::random_u64(), crate::net::random_u64());
+    let (a, b) = (net::random_u64(), net::random_u64());
     format!(
         "{:08X}-{:04X}-4{:03X}-{:04X}-{:012X}",
         a >> 32,

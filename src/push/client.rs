@@ -173,7 +173,7 @@ impl Client {
         tls: &Tls,
         timeout: Duration,
     ) -> Result<Client, PushError> {
-        crate::net::tls::install_default_provider();
+        net::tls::install_default_provider();
         let shown = shown(base);
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("camscan/", env!("CARGO_PKG_VERSION")))
@@ -379,8 +379,7 @@ impl Client {
                 .await
                 .map_err(|e| format!("cannot connect ({e})"))?;
             if tls {
-                let config =
-                    crate::net::tls::tool_client(self.tls.ca_pem.as_deref(), self.tls.insecure)?;
+                let config = net::tls::tool_client(self.tls.ca_pem.as_deref(), self.tls.insecure)?;
                 let name = rustls::pki_types::ServerName::try_from(host.clone())
                     .map_err(|e| format!("{host}: {e}"))?;
                 let stream = tokio_rustls::TlsConnector::from(config)

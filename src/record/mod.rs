@@ -156,7 +156,7 @@ pub fn pg_target(
     {
         tracing::warn!("{warning}");
     }
-    use crate::net::tls::ServerCheck;
+    use net::tls::ServerCheck;
     use store::db::location::SslMode;
     let check = match target.sslmode {
         SslMode::Disable => None,
@@ -164,9 +164,8 @@ pub fn pg_target(
         SslMode::VerifyCa => Some(ServerCheck::Authority),
         SslMode::VerifyFull => Some(ServerCheck::AuthorityAndName),
     };
-    target.tls =
-        crate::net::tls::postgres_client(check, target.sslrootcert.as_deref(), home.as_deref())
-            .map_err(bad)?;
+    target.tls = net::tls::postgres_client(check, target.sslrootcert.as_deref(), home.as_deref())
+        .map_err(bad)?;
     Ok(target)
 }
 
@@ -200,7 +199,7 @@ fn memory(store: Option<&Store>, cfg: &ScanConfig) -> Result<crate::scan::Memory
             store.known_logins(&cfg.site, &cfg.credentials)?
         },
         dns: if !cfg.settings.get(&crate::analyze::context::FRESH)
-            && cfg.settings.get(&crate::net::rdns::DNS)
+            && cfg.settings.get(&net::rdns::DNS)
         {
             store.dns_answers()?
         } else {

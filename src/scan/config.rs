@@ -7,8 +7,8 @@
 
 use std::path::PathBuf;
 
-use crate::credentials::Credential;
 use crate::export::Format;
+use credentials::Credential;
 use input::environment::ColorChoice;
 use model::DiscoveryMethod;
 use store::{HubConfig, Inventory};
@@ -51,7 +51,7 @@ pub struct ScanConfig {
     /// knowledge.d`, [`crate::knowledge::user_dir`]); `None`: none.
     pub knowledge_dir: Option<PathBuf>,
     /// The container markers `CAMSCAN_CONTAINER_MARKERS` gives in place of the usual ones
-    /// ([`crate::net::host::HostFacts::gather`]); `None`: the usual.
+    /// ([`net::host::HostFacts::gather`]); `None`: the usual.
     pub container_markers: Option<Vec<String>>,
     /// ffprobe to enrich streams with; `None` = off.
     pub ffprobe: Option<PathBuf>,
@@ -97,10 +97,10 @@ impl Default for ScanConfig {
 
 impl ScanConfig {
     /// The per-host gate of analysis traffic (`--host-connections`, `--host-rate`).
-    pub fn host_gate(&self) -> crate::net::host_gate::GateSettings {
-        crate::net::host_gate::GateSettings {
-            connections: self.settings.get(&crate::net::host_gate::HOST_CONNECTIONS),
-            rate: self.settings.get(&crate::net::host_gate::HOST_RATE),
+    pub fn host_gate(&self) -> net::host_gate::GateSettings {
+        net::host_gate::GateSettings {
+            connections: self.settings.get(&net::host_gate::HOST_CONNECTIONS),
+            rate: self.settings.get(&net::host_gate::HOST_RATE),
         }
     }
 }

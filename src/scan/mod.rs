@@ -146,7 +146,7 @@ pub struct Memory {
     /// The login that opened each device, by its identity (none with `--fresh`): tried first on
     /// a device recognised at a new address ([`crate::analyze::followed`]).
     pub logins: Vec<model::known::KnownLogin>,
-    pub dns: Vec<crate::net::rdns::DnsAnswer>,
+    pub dns: Vec<net::rdns::DnsAnswer>,
     pub names: Vec<model::known::GivenName>,
     /// The devices last seen misaddressed: asked for directly.
     pub misaddressed: Vec<model::known::KnownMisaddressed>,
@@ -169,7 +169,7 @@ pub struct Scanned {
     /// TCP connection attempts the port probes made.
     pub probes: u64,
     /// The reverse DNS answers this run looked up, for the inventory to keep.
-    pub dns: Vec<crate::net::rdns::DnsAnswer>,
+    pub dns: Vec<net::rdns::DnsAnswer>,
     /// The scan's login settings, with the failed-login budget as the scan left it: what an
     /// audit's own logins (`--check-defaults`) draw from afterwards.
     pub auth: crate::analyze::context::AuthSettings,
@@ -205,7 +205,7 @@ pub async fn pipeline(
     let auth = ctx.auth.clone();
     let mut registry = Registry::new(plan.set.hostnames().clone())
         .with_mac_lookup(crate::discovery::camera_macs::facts)
-        .with_zone_lookup(crate::net::zone::zone_name)
+        .with_zone_lookup(net::zone::zone_name)
         .with_name_rules(crate::knowledge::placeholders::name_rules());
     let (detect, analyses) = (plan.detect, plan.analyses);
     let names = plan.names.clone();
@@ -228,7 +228,7 @@ pub async fn pipeline(
     let tally = Arc::new(crate::discovery::tally::Tally::default());
     // The neighbour table's count of the times it was full, before anything is sent (where this
     // namespace can read it): the difference at the end is this scan's (and whatever else ran).
-    let fulls_before = crate::net::neigh::stat().map(|s| s.table_fulls);
+    let fulls_before = net::neigh::stat().map(|s| s.table_fulls);
     let discovery = tokio::spawn(sweep::discover_and_probe(
         plan,
         ctx.clone(),
@@ -330,9 +330,9 @@ fn scan_coverage(
     tally: &crate::discovery::tally::Tally,
     fulls_before: Option<u64>,
     registry: &Registry,
-    media: &crate::net::media_budget::MediaBudget,
+    media: &net::media_budget::MediaBudget,
 ) -> model::coverage::Coverage {
-    let fulls = match (fulls_before, crate::net::neigh::stat()) {
+    let fulls = match (fulls_before, net::neigh::stat()) {
         (Some(before), Some(after)) => after.table_fulls.saturating_sub(before),
         _ => 0,
     };
@@ -347,7 +347,7 @@ fn scan_coverage(
 }
 
 /// The report's figures of the media budget.
-fn media_coverage(f: crate::net::media_budget::Figures) -> model::coverage::MediaCoverage {
+fn media_coverage(f: net::media_budget::Figures) -> model::coverage::MediaCoverage {
     let kbps = |bytes_a_second: u64| bytes_a_second * 8 / 1000;
     model::coverage::MediaCoverage {
         budget_kbps: kbps(f.rate),

@@ -7,9 +7,9 @@ use crate::analyze::context::ScanContext;
 use crate::analyze::rtsp;
 use crate::analyze::webrtc::STUN_PORTS;
 use crate::detect::{self, Detection};
-use crate::net::{CONNECT_TIMEOUT, TIMEOUT};
 use error::AnalyzeError;
 use model::{Failure, Protocol, Stage};
+use net::{CONNECT_TIMEOUT, TIMEOUT};
 use registry::Event;
 
 /// Everything one open port yields.
@@ -108,8 +108,7 @@ async fn shown_media(addr: std::net::SocketAddr, ctx: &ScanContext) -> bool {
     if !ctx.known_rtsp_paths(addr).is_empty() {
         return true;
     }
-    let wait =
-        crate::net::rtsp::start_patience(ctx.detect_timeout()).saturating_sub(ctx.detect_timeout());
+    let wait = net::rtsp::start_patience(ctx.detect_timeout()).saturating_sub(ctx.detect_timeout());
     let clues = ctx.identities.settled(ip, addr.port(), wait).await;
     !clues.is_empty()
         || ctx.identities.has_media(ip)
@@ -171,8 +170,8 @@ async fn rtmp_events(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<Event
 /// An RTSP server: its service, logins, streams and talk-back, and its HTTP side's streams.
 async fn rtsp_events(
     addr: std::net::SocketAddr,
-    client: crate::net::rtsp::RtspClient,
-    options: &crate::net::rtsp::Reply,
+    client: net::rtsp::RtspClient,
+    options: &net::rtsp::Reply,
     ctx: &ScanContext,
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
@@ -243,7 +242,7 @@ fn shares_http(head: &proto::response::ResponseHead) -> bool {
 /// a web server too). An RTSP server's own RTSP-over-HTTP tunnel is no web service: GStreamer's
 /// answers a plain `GET` with `503` (no length, connection left open), so a 503 ends it at once.
 async fn http_side(addr: std::net::SocketAddr, ctx: &ScanContext) -> Option<Vec<Event>> {
-    let reply = crate::net::rtsp::http_get(
+    let reply = net::rtsp::http_get(
         addr,
         "/",
         ctx.settings.get(&CONNECT_TIMEOUT),
@@ -333,8 +332,8 @@ fn greeting_service(ip: IpAddr, port: u16, g: proto::greeting::Greeting) -> Even
 /// An HTTP port: its service, and the media it serves.
 async fn http_events(
     addr: std::net::SocketAddr,
-    reply: &crate::net::rtsp::Reply,
-    tls: Option<crate::net::tls::TlsInfo>,
+    reply: &net::rtsp::Reply,
+    tls: Option<net::tls::TlsInfo>,
     ctx: &ScanContext,
     expected: Option<crate::analyze::identity::Expected>,
 ) -> Vec<Event> {

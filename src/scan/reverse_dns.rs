@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::Msg;
-use crate::net::rdns::Resolver;
 use model::{DeviceName, NameKind};
+use net::rdns::Resolver;
 use registry::Event;
 
 /// Whether a reverse lookup of `ip` can name anything: not for an IPv6 link-local address

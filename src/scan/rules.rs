@@ -9,8 +9,8 @@
 //!   asker or back to it.
 
 use super::ScanConfig;
-use crate::credentials::Credential;
 use crate::discovery::targets::{AddrRange, TargetSpec, parse_spec};
+use credentials::Credential;
 
 /// Target specifications in one request.
 pub const MAX_TARGETS: usize = 64;
@@ -232,13 +232,10 @@ pub fn own_ranges(cfg: &ScanConfig) -> Result<Vec<String>, String> {
 
 /// The attached private subnets a scan without targets covers.
 pub fn attached(cfg: &ScanConfig) -> Result<Vec<String>, String> {
-    let locals =
-        crate::net::interfaces::list().map_err(|e| format!("listing the interfaces: {e}"))?;
-    Ok(crate::net::interfaces::plan(
+    let locals = net::interfaces::list().map_err(|e| format!("listing the interfaces: {e}"))?;
+    Ok(net::interfaces::plan(
         locals,
-        cfg.settings
-            .get(&crate::net::interfaces::INTERFACE)
-            .as_deref(),
+        cfg.settings.get(&net::interfaces::INTERFACE).as_deref(),
         false,
     )
     .iter()

@@ -454,7 +454,7 @@ struct ServeScans {
     /// The watcher to run in this process, with its scan configuration (the config's targets).
     watcher: Option<(crate::scan::ScanConfig, Watcher)>,
     allow: Vec<String>,
-    named: Vec<(String, Vec<crate::credentials::Credential>)>,
+    named: Vec<(String, Vec<credentials::Credential>)>,
     /// `--hub`: this site's agent.
     hub: Option<HubConfig>,
 }
@@ -490,7 +490,7 @@ fn scan_config(args: &Settings, watcher: Option<Watcher>) -> Result<ServeScans, 
         };
         let text = std::fs::read_to_string(path)
             .map_err(|e| usage(format!("--scan-credentials {name}: {path}: {e}")))?;
-        let set = crate::credentials::parse_file(&text)
+        let set = credentials::parse_file(&text)
             .map_err(|e| usage(format!("--scan-credentials {name}: {path}: {e}")))?;
         named.push((name.to_string(), set));
     }

@@ -32,11 +32,11 @@ use tokio::sync::watch;
 use super::AppState;
 use super::params::{Params, json};
 use super::problem::{Kind, Problem};
-use crate::credentials::Credential;
 use crate::metrics::Metrics;
 use crate::probe::ProbeStats;
 use crate::scan::ScanConfig;
 use crate::scan::rules::{Refusal, ScanRules};
+use credentials::Credential;
 use model::sync::lock;
 use store::{QueueRefusal, SharedStore};
 

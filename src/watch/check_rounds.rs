@@ -22,9 +22,9 @@ use tokio::sync::{Notify, watch};
 
 use super::WatchConfig;
 use super::stream_check::{self, CheckDeadlines};
-use crate::credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
 use crate::scan::ScanConfig;
+use credentials::Credential;
 use store::SharedStore;
 use store::{CheckLayer, CheckTarget, EventKind};
 
@@ -50,8 +50,8 @@ impl Settings {
             credentials: cfg.credentials.clone(),
             site: cfg.site.clone(),
             deadlines: CheckDeadlines {
-                connect: cfg.settings.get(&crate::net::CONNECT_TIMEOUT),
-                step: cfg.settings.get(&crate::net::TIMEOUT),
+                connect: cfg.settings.get(&net::CONNECT_TIMEOUT),
+                step: cfg.settings.get(&net::TIMEOUT),
             },
         }
     }

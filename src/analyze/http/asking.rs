@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use futures::StreamExt;
 
 use super::{HttpFindings, HttpSettings, IN_PARALLEL, fetch};
-use crate::net::http::OpenGet;
 use error::AnalyzeError;
+use net::http::OpenGet;
 
 /// The makers a focused analysis keeps to (issue 83): the device's, as its clues named them
 /// before the port was asked, else the maker a camera's own web UI signature names on the root
@@ -20,7 +20,7 @@ use error::AnalyzeError;
 /// MAC block of a maker of general-purpose boxes (Synology, TP-Link, Cisco) names the box, not
 /// what runs on it (go2rtc or Frigate on a NAS), and leaves the port to the whole dictionary.
 pub(super) fn focus(
-    root: &crate::net::rtsp::Reply,
+    root: &net::rtsp::Reply,
     s: &HttpSettings,
     page: &[u8],
 ) -> Vec<crate::knowledge::VendorId> {
@@ -53,7 +53,7 @@ pub(super) fn focus(
 /// port is go2rtc.
 pub(super) async fn fingerprint(
     addr: SocketAddr,
-    root: &crate::net::rtsp::Reply,
+    root: &net::rtsp::Reply,
     (s, makers): (&HttpSettings, &[crate::knowledge::VendorId]),
     findings: &mut HttpFindings,
 ) -> bool {

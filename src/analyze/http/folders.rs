@@ -117,7 +117,7 @@ pub(super) async fn paths_and_folders(
 /// server where nothing was found gets a note saying to give the name with `--paths`.
 pub(super) async fn media_guesses(
     addr: SocketAddr,
-    root: &crate::net::rtsp::Reply,
+    root: &net::rtsp::Reply,
     asked: &[String],
     mut found: Vec<(&'static str, Folder)>,
     s: &HttpSettings,

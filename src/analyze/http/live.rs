@@ -3,9 +3,9 @@
 
 use super::manifest::apply_ts;
 use super::{HttpSettings, MAX_FLV, MAX_TS};
-use crate::net::http::OpenGet;
 use error::{AnalyzeError, NetError};
 use model::{Measured, Protocol, Stream, VideoInfo};
+use net::http::OpenGet;
 use proto::{mjpeg, ts};
 use std::time::Duration;
 

@@ -115,7 +115,7 @@ pub fn dahua_channels(
     parsed: Vec<dahua_remote::RemoteDevice>,
     state: &[(u32, bool)],
 ) -> Vec<NvrChannel> {
-    let rtsp = crate::net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
+    let rtsp = net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
     let url =
         |ch: u32, sub: u8| format!("rtsp://{rtsp}/cam/realmonitor?channel={ch}&subtype={sub}");
     parsed
@@ -177,7 +177,7 @@ pub fn channels(
     parsed: Vec<isapi_channels::ProxyChannel>,
     status: &[(u32, bool)],
 ) -> Vec<NvrChannel> {
-    let rtsp = crate::net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
+    let rtsp = net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
     parsed
         .into_iter()
         .map(|c| NvrChannel {

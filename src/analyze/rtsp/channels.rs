@@ -4,7 +4,7 @@
 use super::Found;
 use super::walker::{Answer, Walkers};
 use crate::analyze::paths::{ChannelScheme, MAX_CHANNELS};
-use crate::credentials::Credential;
+use credentials::Credential;
 use error::AnalyzeError;
 use std::net::SocketAddr;
 

@@ -276,7 +276,7 @@ async fn baseline(
     addr: SocketAddr,
     failures: &mut Vec<AnalyzeError>,
 ) -> Baseline {
-    let nonce = crate::net::random_u64();
+    let nonce = net::random_u64();
     match walkers
         .first()
         .describe(&format!("/camscan-{nonce:016x}"), None)

@@ -74,7 +74,7 @@ mod tests {
         );
         let s = Settings::resolve(SCAN, &BTreeMap::new(), &file.settings).unwrap();
         assert_eq!(s.get(&crate::discovery::arp::ARP_RATE), 300);
-        assert_eq!(s.get(&crate::net::media_budget::MEDIA_RATE), Some(20));
+        assert_eq!(s.get(&net::media_budget::MEDIA_RATE), Some(20));
         let bad: BTreeMap<String, String> = [("per_host".to_string(), "0".to_string())].into();
         let (key, value, why) = Settings::resolve(SCAN, &BTreeMap::new(), &bad).unwrap_err();
         assert_eq!((key, value.as_str()), ("per_host", "0"));
@@ -132,7 +132,7 @@ mod tests {
             ["198.18.0.0/24", "198.18.1.7"]
         );
         assert_eq!(
-            get(&crate::credentials::ENTRIES),
+            get(&credentials::ENTRIES),
             ["admin:a,b", "198.18.0.9 root:x"]
         );
         assert_eq!(get(&crate::analyze::hints::ENTRIES), ["/cam?ch=1,2"]);

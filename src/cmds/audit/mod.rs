@@ -85,8 +85,8 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     } else {
         let runtime = super::scan::knowledge_and_runtime(&cfg)?;
         // Audit's own questions, unless the scan was interrupted (the user wants out).
-        let connect = cfg.settings.get(&crate::net::CONNECT_TIMEOUT);
-        let step = cfg.settings.get(&crate::net::TIMEOUT);
+        let connect = cfg.settings.get(&net::CONNECT_TIMEOUT);
+        let step = cfg.settings.get(&net::TIMEOUT);
         let ask = async |r: &mut model::Report, auth: &_| {
             use crate::audit::probe;
             if r.complete {

@@ -93,7 +93,7 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
     let file = config_file(args.store.config.path()?.as_deref())?;
     let target = Target::new(args.tool, &args.url).map_err(CommandError::Usage)?;
     let own = args.settings.values()?;
-    let given = own.get(&crate::credentials::CREDENTIALS_FILE);
+    let given = own.get(&credentials::CREDENTIALS_FILE);
     let creds = camera_logins(given.as_deref(), &file)?;
     let formats = args.format_options.resolve(&file.settings)?;
     let dry_run = own.get(&crate::push::settings::DRY_RUN);

@@ -111,7 +111,7 @@ pub const FILE_TOP: &[&[&dyn input::setting::Declared]] = &[
 /// asked at once; the command line's only), `--signatures` (the file's `signatures:` too,
 /// [`FILE_KEYS`]), the hub's password file and `--no-db` (the command line's only).
 pub static FIND: &[&dyn input::setting::Declared] = &[
-    &crate::credentials::USERNAME,
+    &credentials::USERNAME,
     &crate::knowledge::listing::SIGNATURES,
     &store::settings::HUB_PASSWORD_FILE,
     &store::settings::NO_DB,
@@ -124,7 +124,7 @@ pub static FIND: &[&dyn input::setting::Declared] = &[
 /// (`resolve(&file.settings)`). `--color` is the entrance's (`cli::GLOBAL`).
 pub static FILE_KEYS: &[&dyn input::setting::Declared] = &[
     &crate::discovery::targets::TARGETS,
-    &crate::credentials::ENTRIES,
+    &credentials::ENTRIES,
     &crate::analyze::hints::ENTRIES,
     &crate::knowledge::listing::SIGNATURES,
     &store::settings::DB,

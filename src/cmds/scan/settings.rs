@@ -10,10 +10,10 @@
 use super::{FindArgs, ScanArgs, ScanPushArgs};
 use crate::cli::file::{FileValues, read};
 use crate::cli::{Process, invalid};
-use crate::credentials::{self, Credential};
 use crate::record::CommandError;
 use crate::scan::ScanConfig;
 use crate::scan::config::default_site;
+use credentials::{self, Credential};
 use error::Error;
 use input::environment::Environment;
 use store::{HubConfig, InventoryAt};
@@ -21,12 +21,7 @@ use store::{HubConfig, InventoryAt};
 /// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal
 /// (never argv); `None` without `--username`.
 pub fn password_for(args: &ScanArgs, env: &Environment) -> Option<String> {
-    let user = args
-        .find
-        .own
-        .values()
-        .ok()?
-        .get(&crate::credentials::USERNAME)?;
+    let user = args.find.own.values().ok()?.get(&credentials::USERNAME)?;
     if let Some(p) = env.var("CAMSCAN_PASSWORD") {
         return Some(p.to_string());
     }
@@ -159,9 +154,7 @@ pub fn resolve_scan_config_with_password(
         hints,
         signatures: own.get(&crate::knowledge::listing::SIGNATURES),
         knowledge_dir: crate::knowledge::user_dir(env),
-        container_markers: env
-            .var(crate::net::host::MARKERS_ENV)
-            .map(crate::net::host::markers_from),
+        container_markers: env.var(net::host::MARKERS_ENV).map(net::host::markers_from),
         ffprobe,
         discovery,
         db: if own.get(&store::settings::NO_DB) {
@@ -392,7 +385,7 @@ mod tests {
     #[test]
     fn switches_turned_off_by_their_flag() {
         use crate::analyze::context::VERIFY;
-        use crate::net::rdns::DNS;
+        use net::rdns::DNS;
         let on = resolve_argv(&["camscan", "scan"], "").unwrap();
         assert!(on.settings.get(&VERIFY) && on.settings.get(&DNS));
         let file_off = resolve_argv(&["camscan", "scan"], "verify: false\ndns: false\n").unwrap();
@@ -506,16 +499,16 @@ mod tests {
         .unwrap();
         let args = ScanArgs {
             find: FindArgs {
-                settings: flag(&crate::net::TIMEOUT, "2s"),
+                settings: flag(&net::TIMEOUT, "2s"),
                 ..Default::default()
             },
             ..Default::default()
         };
         let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.ports, [554, 8554]); // file over default
-        assert_eq!(c.settings.get(&crate::net::TIMEOUT), Duration::from_secs(2)); // flag over file
+        assert_eq!(c.settings.get(&net::TIMEOUT), Duration::from_secs(2)); // flag over file
         assert_eq!(
-            c.settings.get(&crate::net::CONNECT_TIMEOUT),
+            c.settings.get(&net::CONNECT_TIMEOUT),
             Duration::from_millis(500)
         );
         assert_eq!(c.settings.get(&crate::probe::RETRIES), 3);
@@ -724,7 +717,7 @@ mod tests {
         let args = ScanArgs {
             find: FindArgs {
                 targets: vec!["127.0.0.1".into()],
-                settings: flag(&crate::net::TIMEOUT, "1s"),
+                settings: flag(&net::TIMEOUT, "1s"),
                 ..Default::default()
             },
             ..Default::default()
@@ -748,10 +741,7 @@ mod tests {
             crate::detect::detect_timeout(&c.settings),
             Duration::from_millis(500)
         );
-        assert_eq!(
-            c.settings.get(&crate::net::TIMEOUT),
-            crate::net::DEFAULT_TIMEOUT
-        );
+        assert_eq!(c.settings.get(&net::TIMEOUT), net::DEFAULT_TIMEOUT);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::net::rtsp::{Reply, USER_AGENT};
+use crate::rtsp::{Reply, USER_AGENT};
 use error::NetError;
 use proto::response::{self, HeadProtocol};
 
@@ -36,7 +36,7 @@ pub async fn send(
     send_over(addr, req, false, connect_timeout, timeout).await
 }
 
-/// [`send`], over TLS when `tls` (any certificate accepted, see [`crate::net::tls`]).
+/// [`send`], over TLS when `tls` (any certificate accepted, see [`crate::tls`]).
 pub async fn send_over(
     addr: SocketAddr,
     req: &Request<'_>,
@@ -47,15 +47,11 @@ pub async fn send_over(
     let (method, path) = (req.method, req.path);
     let what = format!("HTTP{} {method} {path}", if tls { "S" } else { "" });
     // One request on a connection of its own: a slot and a token of the device's gate.
-    let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Http).await;
+    let _slot = crate::host_gate::open(addr.ip(), crate::host_gate::Wire::Http).await;
     let mut stream: Box<dyn Io> = if tls {
-        Box::new(
-            crate::net::tls::connect(addr, connect_timeout, timeout)
-                .await?
-                .0,
-        )
+        Box::new(crate::tls::connect(addr, connect_timeout, timeout).await?.0)
     } else {
-        Box::new(crate::net::connect_stream(addr, connect_timeout).await?)
+        Box::new(crate::connect_stream(addr, connect_timeout).await?)
     };
     let req = request_text(req);
     let exchange = async {
@@ -245,7 +241,7 @@ pub struct OpenGet {
     /// Body bytes that arrived with the head.
     pub body: Vec<u8>,
     /// What the TLS handshake agreed on (HTTPS only).
-    pub tls: Option<crate::net::tls::TlsInfo>,
+    pub tls: Option<crate::tls::TlsInfo>,
     stream: Box<dyn Io>,
     addr: SocketAddr,
     what: String,
@@ -257,7 +253,7 @@ pub trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
 
 /// Send `GET path` (HTTP/1.1, `Connection: close`) and read up to the end of the reply head; over TLS
-/// when `tls` (any certificate accepted, see [`crate::net::tls`]).
+/// when `tls` (any certificate accepted, see [`crate::tls`]).
 pub async fn open_get(
     addr: SocketAddr,
     path: &str,
@@ -279,13 +275,13 @@ pub async fn open_get_as(
 ) -> Result<OpenGet, NetError> {
     let what = format!("HTTP{} GET {path}", if tls { "S" } else { "" });
     // A slot of the device's gate until the reply's head is in.
-    let slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Http).await;
+    let slot = crate::host_gate::open(addr.ip(), crate::host_gate::Wire::Http).await;
     let (mut stream, tls_info): (Box<dyn Io>, _) = if tls {
-        let (s, info) = crate::net::tls::connect(addr, connect_timeout, timeout).await?;
+        let (s, info) = crate::tls::connect(addr, connect_timeout, timeout).await?;
         (Box::new(s), Some(info))
     } else {
         (
-            Box::new(crate::net::connect_stream(addr, connect_timeout).await?),
+            Box::new(crate::connect_stream(addr, connect_timeout).await?),
             None,
         )
     };

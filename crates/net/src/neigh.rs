@@ -6,7 +6,7 @@
 //! a few seconds finds the table full. The SYN of a connect then never leaves (the kernel logs
 //! "neighbour table overflow" and the connect times out as if the port were filtered), and a
 //! datagram's send fails with ENOBUFS. The scan sees it by asking the table whether a host that
-//! answered ARP has an entry ([`entry`]), waits, and asks again ([`crate::probe`]).
+//! answered ARP has an entry ([`entry`]), waits, and asks again (`camscan::probe`).
 //!
 //! The limits live in the first network namespace only: inside any other `/proc/sys/net/ipv4/neigh/
 //! default` and `/proc/net/stat/arp_cache` are absent, though the kernel's table and its limit

@@ -84,7 +84,7 @@ fn icmp_socket(local: Ipv6Addr, index: u32) -> io::Result<tokio::net::UdpSocket>
 /// Ping all-nodes on `interface` from each of its IPv6 addresses, wait `wait` for replies, then read
 /// its neighbour table: every neighbour that answered or that the table lists with a MAC, sorted,
 /// the interface's own addresses left out. Every answering link-local address's zone is remembered
-/// ([`crate::net::zone`]). An interface without IPv6 addresses has no IPv6 neighbours to ask.
+/// ([`crate::zone`]). An interface without IPv6 addresses has no IPv6 neighbours to ask.
 pub async fn neighbours(interface: &str, wait: Duration) -> io::Result<Vec<Found>> {
     let index = super::zone::index_of(interface)?;
     let locals = local_addresses(interface)?;

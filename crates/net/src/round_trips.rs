@@ -1,7 +1,7 @@
 //! How long answers take: the send time of each recently asked address and the distribution of
 //! the round trips measured, for the sweeps that ask many addresses and set their waits from the
-//! answers (ARP's raw sweep, [`crate::discovery::arp`]; host discovery's pings,
-//! [`crate::net::ping`]). The wait is TCP's retransmission timeout (RFC 6298 section 2: a smoothed
+//! answers (ARP's raw sweep, `camscan::discovery::arp`; host discovery's pings,
+//! [`crate::ping`]). The wait is TCP's retransmission timeout (RFC 6298 section 2: a smoothed
 //! round trip and its mean deviation, the wait their sum with four deviations), which nmap's
 //! timing engine uses for its probes too (the nmap book, "Timing and Performance"), so one slow
 //! answer among a thousand (a router resolving one host) moves the wait a little, not to itself.

@@ -1,5 +1,5 @@
 //! ICMP Echo to every address of a routed range ([`sweep`]): the cheapest way to find a host behind a
-//! router, beside host discovery's connects to a few likely ports ([`crate::discovery::hosts`]).
+//! router, beside host discovery's connects to a few likely ports (`camscan::discovery::hosts`).
 //! A host that drops those ports but answers ping is found; one that drops both is not.
 //!
 //! The socket is a ping socket (`SOCK_DGRAM`, IPPROTO_ICMP), allowed when the process's group is

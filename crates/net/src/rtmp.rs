@@ -28,10 +28,10 @@ pub async fn handshake(
     let what = "RTMP handshake".to_string();
     // The handshake counts as the connection's first request; a slot of the device's gate is held
     // until it is done.
-    let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Rtmp).await;
-    let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
+    let _slot = crate::host_gate::open(addr.ip(), crate::host_gate::Wire::Rtmp).await;
+    let mut stream = crate::connect_stream(addr, connect_timeout).await?;
     let mut random = [0u8; rtmp::C1_RANDOM_LEN];
-    crate::net::random_bytes(&mut random);
+    crate::random_bytes(&mut random);
     let c0c1 = rtmp::c0c1(0, &random);
     let exchange = async {
         stream.write_all(&c0c1).await?;
@@ -84,9 +84,9 @@ pub async fn handshake(
 }
 
 impl Conn {
-    /// Send one command (a request of the device's gate, [`crate::net::host_gate`]).
-    pub(crate) async fn send(&mut self, bytes: &[u8]) -> Result<(), NetError> {
-        crate::net::host_gate::request(self.addr.ip(), crate::net::host_gate::Wire::Rtmp).await;
+    /// Send one command (a request of the device's gate, [`crate::host_gate`]).
+    pub async fn send(&mut self, bytes: &[u8]) -> Result<(), NetError> {
+        crate::host_gate::request(self.addr.ip(), crate::host_gate::Wire::Rtmp).await;
         self.stream
             .write_all(bytes)
             .await
@@ -98,7 +98,7 @@ impl Conn {
     }
 
     /// The next message before `deadline`; `Ok(None)` at the deadline.
-    pub(crate) async fn next(
+    pub async fn next(
         &mut self,
         deadline: tokio::time::Instant,
     ) -> Result<Option<chunk::Message>, NetError> {

@@ -2,7 +2,7 @@
 //! JPEG snapshot URL the scan found, from the device's own addresses only (a device that names
 //! another host in its snapshot URI would make camscan fetch from anywhere it is told), over HTTP
 //! or HTTPS, under [`DEADLINE`]; the answer counts only as a whole JPEG or PNG image of at most
-//! [`crate::net::http::MAX_BODY`] bytes. A 401 is answered with the given credentials (HTTP
+//! [`crate::http::MAX_BODY`] bytes. A 401 is answered with the given credentials (HTTP
 //! Digest or Basic, as the camera asks), at most [`MAX_TRIES`] of them, those whose user opened
 //! one of the device's streams first. `camscan serve`'s snapshot route uses it (and the audit's
 //! handover report will).
@@ -10,7 +10,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use crate::net::http;
+use crate::http;
 use model::{Credential, Device, Protocol};
 
 /// The whole fetch, connection to last byte. 5 s: a camera answers a snapshot in well under a

@@ -178,8 +178,8 @@ impl RtspClient {
         timeout: Duration,
     ) -> Result<Self, NetError> {
         // A slot of the device's gate while the connection is made.
-        let _slot = crate::net::host_gate::connection(addr.ip()).await;
-        let stream = crate::net::connect_stream(addr, connect_timeout).await?;
+        let _slot = crate::host_gate::connection(addr.ip()).await;
+        let stream = crate::connect_stream(addr, connect_timeout).await?;
         Ok(Self::new(stream, addr, timeout))
     }
 
@@ -235,7 +235,7 @@ impl RtspClient {
         let req = self.format_request(method, url, extra);
         let (addr, timeout) = (self.addr, self.timeout);
         let what = format!("RTSP {method} {url}");
-        let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Rtsp).await;
+        let _slot = crate::host_gate::open(addr.ip(), crate::host_gate::Wire::Rtsp).await;
         match tokio::time::timeout(timeout, self.stream.write_all(req.as_bytes())).await {
             Ok(Ok(())) => Ok(self.cseq),
             Ok(Err(source)) => Err(NetError::Io { addr, what, source }),
@@ -292,7 +292,7 @@ impl RtspClient {
         }
         let what = format!("RTSP {method} {url}");
         let (addr, saved) = (self.addr, self.timeout);
-        let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Rtsp).await;
+        let _slot = crate::host_gate::open(addr.ip(), crate::host_gate::Wire::Rtsp).await;
         let first = async {
             let req = self.format_request(method, url, extra);
             self.stream
@@ -351,7 +351,7 @@ impl RtspClient {
         }
         let what = format!("RTSP {method} {url}");
         let (addr, saved) = (self.addr, self.timeout);
-        let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Rtsp).await;
+        let _slot = crate::host_gate::open(addr.ip(), crate::host_gate::Wire::Rtsp).await;
         let asked = tokio::time::Instant::now();
         let req = self.format_request(method, url, extra);
         let io = |source| NetError::Io {
@@ -430,7 +430,7 @@ impl RtspClient {
     /// Send raw request bytes and read one reply, under the client's deadline. `what` names the
     /// request in errors.
     pub async fn send(&mut self, req: &[u8], what: String) -> Result<Reply, NetError> {
-        self.send_reading(req, what, Body::Whole, crate::net::host_gate::Wire::Rtsp)
+        self.send_reading(req, what, Body::Whole, crate::host_gate::Wire::Rtsp)
             .await
     }
 
@@ -439,12 +439,12 @@ impl RtspClient {
         req: &[u8],
         what: String,
         body: Body,
-        wire: crate::net::host_gate::Wire,
+        wire: crate::host_gate::Wire,
     ) -> Result<Reply, NetError> {
         let addr = self.addr;
         let timeout = self.timeout;
         // A slot and a token of the device's gate, the slot held until the reply is in.
-        let _slot = crate::net::host_gate::open(addr.ip(), wire).await;
+        let _slot = crate::host_gate::open(addr.ip(), wire).await;
         match tokio::time::timeout(timeout, self.exchange(req, &what, body)).await {
             Ok(r) => r,
             Err(_) => {
@@ -594,7 +594,7 @@ impl RtspClient {
 
 /// `GET path HTTP/1.0` on a fresh connection; returns as soon as the reply head is complete, with
 /// whatever body bytes arrived with it. HTTP/1.0 with `Connection: close` keeps old camera web servers
-/// simple. Detection uses this rather than [`crate::net::http::send`] because the head is all it needs:
+/// simple. Detection uses this rather than [`crate::http::send`] because the head is all it needs:
 /// a body that never ends (an MJPEG stream on `/`), trickles, or declares 100 MB costs nothing, where
 /// `send` reads on to its cap or deadline.
 pub async fn http_get(
@@ -616,20 +616,20 @@ pub async fn http_get(
             req.as_bytes(),
             format!("HTTP GET {path}"),
             Body::Arrived,
-            crate::net::host_gate::Wire::Http,
+            crate::host_gate::Wire::Http,
         )
         .await
 }
 
 /// `rtsp://host:port/path` for an address (IPv6 in brackets, a link-local one with its zone as
-/// `[fe80::1%25eth0]`: [`crate::net::zone::authority`]), path starting with `/`.
+/// `[fe80::1%25eth0]`: [`crate::zone::authority`]), path starting with `/`.
 pub fn url(addr: SocketAddr, path: &str) -> String {
     let path = if path.starts_with('/') {
         path.to_string()
     } else {
         format!("/{path}")
     };
-    format!("rtsp://{}{path}", crate::net::zone::authority(addr))
+    format!("rtsp://{}{path}", crate::zone::authority(addr))
 }
 
 #[cfg(test)]

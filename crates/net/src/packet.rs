@@ -142,8 +142,8 @@ impl ArpSocket {
 /// Make a UDP socket's sends fail with ENOBUFS when the kernel's neighbour table has no room:
 /// without IP_RECVERR the kernel drops such a datagram and reports the send as done
 /// (net/ipv4/udp.c, `udp_send_skb`, counts ENOBUFS as a send-buffer error and returns 0). The
-/// unprivileged ARP sweep's pokes ([`crate::discovery::arp::sweep`]) and the raw sweep's question
-/// to the table ([`crate::net::neigh::full_now`]) need to see it.
+/// unprivileged ARP sweep's pokes (`camscan::discovery::arp::sweep`) and the raw sweep's question
+/// to the table ([`crate::neigh::full_now`]) need to see it.
 pub fn report_full_table(socket: &impl AsRawFd) {
     let on: libc::c_int = 1;
     // SAFETY: a descriptor the caller owns, a pointer to a live int and its exact size, as

@@ -35,7 +35,7 @@
 //!   "Accessing network applications with WSL": NAT is the default mode, mirrored is opt-in).
 //! * **Raw sockets.** Root, or `CAP_NET_RAW` in the effective set (`/proc/self/status`, proc(5);
 //!   capability numbers from linux/capability.h), opens the `AF_PACKET` socket raw ARP needs
-//!   ([`crate::net::packet`]).
+//!   ([`crate::packet`]).
 
 use std::net::Ipv4Addr;
 use std::path::Path;
@@ -267,7 +267,7 @@ fn kernel_release(version: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    use crate::net::interfaces::test_net as net;
+    use crate::interfaces::test_net as net;
 
     fn codes(w: &[Warning]) -> Vec<&str> {
         w.iter().map(|w| w.code.as_str()).collect()

@@ -46,7 +46,7 @@ pub static CREDENTIALS_FILE: input::setting::Setting<Option<std::path::PathBuf>>
 
 /// The config file's `credentials:`: entries as a credentials file's lines (`user:password`,
 /// `SCOPE user:password`), tried before the file's. No flag, no variable: the file's only
-/// ([`crate::cmds::scan::FILE_KEYS`]); an entry may hold a comma ([`Repeat::Lines`]). Each is read
+/// (`camscan::cmds::scan::FILE_KEYS`); an entry may hold a comma ([`Repeat::Lines`]). Each is read
 /// by [`parse_entry`] where used, so an error names the entry's number, never its password.
 pub static ENTRIES: input::setting::Setting<Vec<String>> = input::setting::Setting {
     key: "credentials",

@@ -163,7 +163,7 @@ pub async fn connect(
             certificate: None,
         });
     };
-    let tcp = crate::net::connect_stream(addr, connect_timeout).await?;
+    let tcp = crate::connect_stream(addr, connect_timeout).await?;
     let name = ServerName::IpAddress(addr.ip().into());
     let connector = tokio_rustls::TlsConnector::from(config);
     let stream = match tokio::time::timeout(timeout, connector.connect(name, tcp)).await {
@@ -380,10 +380,10 @@ pub async fn legacy_hello(
 ) -> Result<Option<proto::tls_hello::HelloAnswer>, NetError> {
     use proto::tls_hello;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Other).await;
-    let mut tcp = crate::net::connect_stream(addr, connect_timeout).await?;
+    let _slot = crate::host_gate::open(addr.ip(), crate::host_gate::Wire::Other).await;
+    let mut tcp = crate::connect_stream(addr, connect_timeout).await?;
     let mut random = [0u8; 32];
-    crate::net::random_bytes(&mut random);
+    crate::random_bytes(&mut random);
     let io = |source| NetError::Io {
         addr,
         what: "TLS 1.1 ClientHello".into(),

@@ -12,7 +12,7 @@ use proto::stun::{self, StunResponse};
 
 fn transaction_id() -> [u8; 12] {
     let mut t = [0u8; 12];
-    crate::net::random_bytes(&mut t);
+    crate::random_bytes(&mut t);
     t
 }
 
@@ -31,8 +31,8 @@ pub async fn binding_tcp(
     timeout: Duration,
 ) -> Result<StunResponse, NetError> {
     let what = "STUN Binding (TCP)";
-    let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Other).await;
-    let mut s = crate::net::connect_stream(addr, connect_timeout).await?;
+    let _slot = crate::host_gate::open(addr.ip(), crate::host_gate::Wire::Other).await;
+    let mut s = crate::connect_stream(addr, connect_timeout).await?;
     let tid = transaction_id();
     let exchange = async {
         s.write_all(&stun::binding_request(tid)).await?;

@@ -31,7 +31,7 @@ pub async fn sys_descr(
     let sock = tokio::net::UdpSocket::bind(local).await.map_err(io)?;
     sock.connect(addr).await.map_err(io)?;
     let mut id = [0u8; 4];
-    crate::net::random_bytes(&mut id);
+    crate::random_bytes(&mut id);
     // A positive INTEGER of at most 31 bits, as agents expect.
     let id = u32::from_be_bytes(id) & 0x7fff_ffff;
     let request = snmp::get_sys_descr(community, id);

@@ -5,8 +5,8 @@
 //! interface's index as its scope id (`sin6_scope_id`, ipv6(7)) or the kernel refuses to connect
 //! (EINVAL). camscan learns a zone three ways and keeps it here, for the whole process, by address:
 //! from a target the user typed (`fe80::1%eth0`), from the interface a neighbour answered on
-//! ([`crate::net::ndp`]), and from the scope id of a packet that arrived (WS-Discovery over IPv6).
-//! [`crate::net::connect`] puts it back on every connect, whichever analyser built the address, and
+//! ([`crate::ndp`]), and from the scope id of a packet that arrived (WS-Discovery over IPv6).
+//! [`crate::connect`] puts it back on every connect, whichever analyser built the address, and
 //! the URL builders print it ([`authority`]).
 //!
 //! One zone per address: were the same link-local address found on two interfaces in one run, the
