@@ -224,7 +224,6 @@ pub mod doctor;
 pub mod export;
 pub mod fleet;
 pub mod http_server;
-pub mod knowledge;
 pub mod metrics;
 pub mod notify;
 pub mod preview;

@@ -123,12 +123,11 @@ pub async fn tls_legacy(report: &mut Report, connect_timeout: Duration, timeout:
 /// host's failed-login budget or at a lockout ([`try_device`]).
 pub fn defaults_for<'a>(
     vendor: Option<&str>,
-    all: &'a [crate::knowledge::DefaultCredential],
-) -> Vec<&'a crate::knowledge::DefaultCredential> {
-    let maker = vendor.and_then(|v| crate::knowledge::get().vendor_for_text(v));
-    let own =
-        |d: &&crate::knowledge::DefaultCredential| maker.is_some_and(|m| d.vendor == m.as_str());
-    let mut out: Vec<&crate::knowledge::DefaultCredential> = Vec::new();
+    all: &'a [knowledge::DefaultCredential],
+) -> Vec<&'a knowledge::DefaultCredential> {
+    let maker = vendor.and_then(|v| knowledge::get().vendor_for_text(v));
+    let own = |d: &&knowledge::DefaultCredential| maker.is_some_and(|m| d.vendor == m.as_str());
+    let mut out: Vec<&knowledge::DefaultCredential> = Vec::new();
     for d in all.iter().filter(own).chain(all.iter().filter(|d| !own(d))) {
         if !out
             .iter()
@@ -141,13 +140,13 @@ pub fn defaults_for<'a>(
 }
 
 /// Whose default `user`/`password` is: every maker documenting it, by display name.
-fn makers_of(all: &[crate::knowledge::DefaultCredential], user: &str, password: &str) -> String {
+fn makers_of(all: &[knowledge::DefaultCredential], user: &str, password: &str) -> String {
     let mut names: Vec<String> = Vec::new();
     for d in all
         .iter()
         .filter(|d| d.username == user && d.password == password)
     {
-        let n = crate::knowledge::display_name(&d.vendor);
+        let n = knowledge::display_name(&d.vendor);
         if !names.contains(&n) {
             names.push(n);
         }
@@ -169,7 +168,7 @@ pub async fn default_credentials(
     settings: &input::setting::Settings,
 ) {
     use futures::StreamExt;
-    let all = &crate::knowledge::get().default_credentials;
+    let all = &knowledge::get().default_credentials;
     if settings.get(&crate::analyze::context::NO_AUTH) || all.is_empty() {
         return;
     }
@@ -211,8 +210,8 @@ pub async fn default_credentials(
 }
 
 fn login(
-    all: &[crate::knowledge::DefaultCredential],
-    def: &crate::knowledge::DefaultCredential,
+    all: &[knowledge::DefaultCredential],
+    def: &knowledge::DefaultCredential,
     s: &model::Stream,
     given: bool,
 ) -> DefaultLogin {
@@ -236,8 +235,8 @@ fn login(
 /// the scan's login path; the host's budget session serialises them.
 async fn try_device(
     d: &model::Device,
-    tries: &[&crate::knowledge::DefaultCredential],
-    all: &[crate::knowledge::DefaultCredential],
+    tries: &[&knowledge::DefaultCredential],
+    all: &[knowledge::DefaultCredential],
     auth: &crate::analyze::context::AuthSettings,
     connect_timeout: Duration,
     timeout: Duration,
@@ -363,8 +362,8 @@ mod tests {
     /// makers once, in the file's order.
     #[test]
     fn which_defaults_a_device_gets() {
-        let all = &crate::knowledge::embedded().default_credentials;
-        let users = |v: Vec<&crate::knowledge::DefaultCredential>| {
+        let all = &knowledge::embedded().default_credentials;
+        let users = |v: Vec<&knowledge::DefaultCredential>| {
             v.iter()
                 .map(|d| format!("{}/{}", d.vendor, d.username))
                 .collect::<Vec<_>>()

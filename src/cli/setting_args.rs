@@ -323,7 +323,7 @@ mod tests {
             ),
             (&["scan"], crate::push::settings::AFTER_SCAN),
             (&["interfaces"], net::interfaces::LISTING),
-            (&["signatures"], crate::knowledge::listing::LISTING),
+            (&["signatures"], knowledge::listing::LISTING),
             (&["watch"], crate::watch::settings::SETTINGS),
             (&["watch"], crate::notify::SETTINGS),
             (&["doctor"], NOTIFY),

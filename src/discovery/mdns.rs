@@ -391,7 +391,7 @@ async fn ask_and_describe<M: ScanMessage>(
 /// (instance names as labels, `.local` host names as host names).
 fn mdns_events(ip: IpAddr, found: Services) -> Vec<Event> {
     use model::{DeviceName, MdnsInfo, MdnsService, NameKind};
-    let maker = |m: &str| crate::knowledge::get().is_camera_maker(m);
+    let maker = |m: &str| knowledge::get().is_camera_maker(m);
     let camera: Vec<bool> = found
         .services
         .iter()

@@ -263,7 +263,7 @@ async fn ask_and_describe<M: ScanMessage>(
             }
         }
         let info = f.description.unwrap_or_default();
-        let is_camera = ssdp::is_camera(&info, |m| crate::knowledge::get().is_camera_maker(m));
+        let is_camera = ssdp::is_camera(&info, |m| knowledge::get().is_camera_maker(m));
         let ev = Event::Upnp {
             ip: f.sender,
             info: Box::new(info),

@@ -273,7 +273,7 @@ async fn ask<M: ScanMessage>(
         group: protocol.group,
         datagrams: (protocol.query)(&token),
     };
-    let maker = crate::knowledge::display_name(protocol.vendor);
+    let maker = knowledge::display_name(protocol.vendor);
     let (answers_tx, mut answers_rx) = mpsc::unbounded_channel::<Event>();
     let mut seen: Vec<(IpAddr, Announcement)> = Vec::new();
     let seen_ref = &mut seen;

@@ -45,10 +45,10 @@ pub struct ScanConfig {
     /// the built-in dictionaries on RTSP, HTTP and RTMP ports.
     pub hints: crate::analyze::hints::Hints,
     /// Knowledge files read before the built-in data (`--signatures`, else config `signatures:`);
-    /// `main` loads them, with the knowledge directory's, before the scan ([`crate::knowledge`]).
+    /// `main` loads them, with the knowledge directory's, before the scan ([`knowledge`]).
     pub signatures: Vec<PathBuf>,
     /// The user's knowledge directory, read after `signatures` (`$XDG_CONFIG_HOME/camscan/
-    /// knowledge.d`, [`crate::knowledge::user_dir`]); `None`: none.
+    /// knowledge.d`, [`knowledge::user_dir`]); `None`: none.
     pub knowledge_dir: Option<PathBuf>,
     /// The container markers `CAMSCAN_CONTAINER_MARKERS` gives in place of the usual ones
     /// ([`net::host::HostFacts::gather`]); `None`: the usual.

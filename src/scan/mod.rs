@@ -206,7 +206,7 @@ pub async fn pipeline(
     let mut registry = Registry::new(plan.set.hostnames().clone())
         .with_mac_lookup(crate::discovery::camera_macs::facts)
         .with_zone_lookup(net::zone::zone_name)
-        .with_name_rules(crate::knowledge::placeholders::name_rules());
+        .with_name_rules(knowledge::placeholders::name_rules());
     let (detect, analyses) = (plan.detect, plan.analyses);
     let names = plan.names.clone();
     // The temporary addresses of `--reach-misaddressed` go when the pipeline ends, however it ends.

@@ -470,8 +470,8 @@ fn scan_config(args: &Settings, watcher: Option<Watcher>) -> Result<ServeScans, 
     let watcher = watcher.map(|w| (cfg.clone(), w));
     cfg.targets.clear();
     if !cfg.signatures.is_empty() {
-        let k = crate::knowledge::load(&cfg.signatures, cfg.knowledge_dir.as_deref())?;
-        crate::knowledge::install(k);
+        let k = knowledge::load(&cfg.signatures, cfg.knowledge_dir.as_deref())?;
+        knowledge::install(k);
     }
     let allow = if args.allow_targets.is_empty() {
         crate::scan::rules::attached(&cfg).map_err(|e| usage(format!("serve: {e}")))?

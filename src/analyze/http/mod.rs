@@ -56,7 +56,7 @@ const IN_PARALLEL: usize = 4;
 // The well-known media paths asked on every HTTP port (`http_paths`), the HLS/DASH folders and the
 // names tried in one that exists (`http_folders`), and the paths tried on a port that answers like
 // a media server (`http_server_paths`) are data: `data/http_paths.yaml`, with the user's knowledge
-// files before it, read through `crate::knowledge::get()`. Built in, they make the 15 requests every
+// files before it, read through `knowledge::get()`. Built in, they make the 15 requests every
 // HTTP port is asked whose device's maker nothing named; a named maker's port is asked its
 // maker's entries only ([`focus`], `--walk focused`).
 
@@ -127,7 +127,7 @@ pub struct HttpSettings {
     pub focused: bool,
     /// The device's makers as its clues named them before the port was asked (its MAC's block,
     /// a discovery protocol), with their platforms; empty when nothing named one.
-    pub makers: Vec<crate::knowledge::VendorId>,
+    pub makers: Vec<knowledge::VendorId>,
     /// The scan's media budget: an MJPEG read waits for room in it.
     pub media: std::sync::Arc<net::media_budget::MediaBudget>,
     /// Where a port found serving live media is told at once (the RTSP walk of the same port
@@ -174,7 +174,7 @@ impl HttpSettings {
         s.followed = ctx.followed_login(addr.ip()).cloned();
         if s.focused {
             let clues = ctx.identities.clues(addr.ip());
-            s.makers = crate::analyze::identity::decide(crate::knowledge::get(), &clues).makers;
+            s.makers = crate::analyze::identity::decide(knowledge::get(), &clues).makers;
         }
         s
     }
@@ -291,7 +291,7 @@ async fn discover(addr: SocketAddr, root: &net::rtsp::Reply, s: &HttpSettings) -
     let known = s.known_paths.clone();
     let unchanged = ask_known(addr, &known, s, &mut findings).await;
     let makers = focus(root, s, &findings.root_page);
-    let k = crate::knowledge::get();
+    let k = knowledge::get();
     // The user's hints first, then the dictionary: a known maker's paths only.
     let dictionary = if makers.is_empty() {
         k.http_paths()
@@ -568,9 +568,9 @@ mod tests {
                 .0,
             body: Vec::new(),
         };
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let hik = k.vendor("hikvision").unwrap();
-        let s = |focused: bool, makers: Vec<crate::knowledge::VendorId>| HttpSettings {
+        let s = |focused: bool, makers: Vec<knowledge::VendorId>| HttpSettings {
             tls: false,
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(1),

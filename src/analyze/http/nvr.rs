@@ -52,9 +52,9 @@ pub const CAMERA_STATE: &str =
 pub async fn of_port(
     addr: SocketAddr,
     s: &HttpSettings,
-    vendor: Option<crate::knowledge::VendorId>,
+    vendor: Option<knowledge::VendorId>,
 ) -> Vec<NvrChannel> {
-    use crate::knowledge::vendors::{DAHUA, HIKVISION};
+    use knowledge::vendors::{DAHUA, HIKVISION};
     // Which maker's API, and its first path (the one a login is tried on).
     let (hikvision, path) = match vendor {
         Some(v) if v == HIKVISION => (true, CHANNELS),

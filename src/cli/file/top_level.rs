@@ -137,7 +137,7 @@ mod tests {
         );
         assert_eq!(get(&crate::analyze::hints::ENTRIES), ["/cam?ch=1,2"]);
         assert_eq!(
-            file.get(&crate::knowledge::listing::SIGNATURES).unwrap(),
+            file.get(&knowledge::listing::SIGNATURES).unwrap(),
             [std::path::PathBuf::from("a.yaml"), "b.yaml".into()]
         );
         assert_eq!(

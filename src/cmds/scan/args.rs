@@ -112,7 +112,7 @@ pub const FILE_TOP: &[&[&dyn input::setting::Declared]] = &[
 /// [`FILE_KEYS`]), the hub's password file and `--no-db` (the command line's only).
 pub static FIND: &[&dyn input::setting::Declared] = &[
     &credentials::USERNAME,
-    &crate::knowledge::listing::SIGNATURES,
+    &knowledge::listing::SIGNATURES,
     &store::settings::HUB_PASSWORD_FILE,
     &store::settings::NO_DB,
 ];
@@ -126,7 +126,7 @@ pub static FILE_KEYS: &[&dyn input::setting::Declared] = &[
     &crate::discovery::targets::TARGETS,
     &credentials::ENTRIES,
     &crate::analyze::hints::ENTRIES,
-    &crate::knowledge::listing::SIGNATURES,
+    &knowledge::listing::SIGNATURES,
     &store::settings::DB,
     &store::settings::CREDENTIAL_KEY,
     &store::settings::SITE,

@@ -15,7 +15,6 @@ pub use args::*;
 pub use settings::*;
 
 use super::Cli;
-use crate::knowledge;
 use crate::record::{self, CommandError, Summary};
 use crate::scan::ScanConfig;
 use error::Error;

@@ -73,32 +73,35 @@ pub use vendors::{Oui, Vendor, VendorId};
 
 /// The embedded data files, in the order their entries are merged.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("data/vendors.yaml", include_str!("../../data/vendors.yaml")),
+    (
+        "data/vendors.yaml",
+        include_str!("../../../data/vendors.yaml"),
+    ),
     (
         "data/signatures.yaml",
-        include_str!("../../data/signatures.yaml"),
+        include_str!("../../../data/signatures.yaml"),
     ),
     (
         "data/rtsp_paths.yaml",
-        include_str!("../../data/rtsp_paths.yaml"),
+        include_str!("../../../data/rtsp_paths.yaml"),
     ),
     (
         "data/http_paths.yaml",
-        include_str!("../../data/http_paths.yaml"),
+        include_str!("../../../data/http_paths.yaml"),
     ),
-    ("data/rtmp.yaml", include_str!("../../data/rtmp.yaml")),
-    ("data/ouis.yaml", include_str!("../../data/ouis.yaml")),
+    ("data/rtmp.yaml", include_str!("../../../data/rtmp.yaml")),
+    ("data/ouis.yaml", include_str!("../../../data/ouis.yaml")),
     (
         "data/placeholders.yaml",
-        include_str!("../../data/placeholders.yaml"),
+        include_str!("../../../data/placeholders.yaml"),
     ),
     (
         "data/advisories.yaml",
-        include_str!("../../data/advisories.yaml"),
+        include_str!("../../../data/advisories.yaml"),
     ),
     (
         "data/default_credentials.yaml",
-        include_str!("../../data/default_credentials.yaml"),
+        include_str!("../../../data/default_credentials.yaml"),
     ),
 ];
 

@@ -47,11 +47,11 @@ fn named_announcement(ip: IpAddr, method: DiscoveryMethod, protocol: &str, name:
 
 /// The scan's lookup (`camscan::discovery::camera_macs::facts`), on the embedded knowledge.
 fn facts(mac: &str) -> MacFacts {
-    let m = crate::knowledge::embedded().mac_maker(mac);
+    let m = crate::embedded().mac_maker(mac);
     MacFacts {
         organisation: m.organisation,
         randomized: m.randomized,
-        vendor: m.vendor.map(crate::knowledge::VendorId::display_name),
+        vendor: m.vendor.map(crate::VendorId::display_name),
     }
 }
 
@@ -121,7 +121,7 @@ fn every_mac_gets_its_maker_whichever_stage_told_it() {
 fn with_rules() -> Registry {
     Registry::new(BTreeMap::new())
         .with_mac_lookup(facts)
-        .with_name_rules(crate::knowledge::placeholders::name_rules())
+        .with_name_rules(crate::placeholders::name_rules())
 }
 
 fn upnp(ip: IpAddr, manufacturer: &str, model: &str, friendly: &str) -> Event {
@@ -198,7 +198,7 @@ fn a_factory_default_name_is_evidence_and_the_next_best_is_shown() {
     // But `localhost` typed by the user as the target is the name they gave it.
     let ip: IpAddr = "127.0.0.1".parse().unwrap();
     let mut r = Registry::new(BTreeMap::from([(ip, "localhost".to_string())]))
-        .with_name_rules(crate::knowledge::placeholders::name_rules());
+        .with_name_rules(crate::placeholders::name_rules());
     r.apply(Event::PortOpen { ip, port: 80 });
     assert_eq!(r.devices()[0].hostname.as_deref(), Some("localhost"));
 }

@@ -22,7 +22,7 @@
 use std::sync::OnceLock;
 
 /// The registry, as `scripts/refresh-oui` wrote it.
-static REGISTRY: &[u8] = include_bytes!("../../data/oui/registry.bin");
+static REGISTRY: &[u8] = include_bytes!("../../../data/oui/registry.bin");
 
 /// `registry.bin`'s first bytes: format version 1.
 const MAGIC: &[u8; 8] = b"CSOUI\x00\x00\x01";
@@ -337,7 +337,7 @@ mod tests {
         let (l, m, s) = registry_counts().unwrap();
         assert!(l > 30_000 && m > 4_000 && s > 9_000, "{l} {m} {s}");
         // And the date in registry.txt beside it is the same.
-        let meta = include_str!("../../data/oui/registry.txt");
+        let meta = include_str!("../../../data/oui/registry.txt");
         assert!(meta.contains(&format!("\ndate: {date}\n")), "{meta}");
     }
 
