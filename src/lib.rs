@@ -221,7 +221,6 @@ pub mod cmds;
 pub mod detect;
 pub mod discovery;
 pub mod doctor;
-pub mod export;
 pub mod fleet;
 pub mod http_server;
 pub mod metrics;

@@ -898,4 +898,34 @@ mod tests {
         );
         assert_eq!(ChannelScheme::of("/11"), None);
     }
+
+    /// The exports number a camera's channel as the channel walk does (`export::cameras::channel`).
+    #[test]
+    fn channels_as_the_channel_walk_numbers_them() {
+        for url in [
+            "rtsp://198.18.0.1:554/Streaming/Channels/101",
+            "rtsp://198.18.0.1:554/Streaming/Channels/202",
+            "rtsp://198.18.0.1/cam/realmonitor?channel=3&subtype=1",
+            "rtsp://198.18.0.1/unicast/c12/s0/live",
+            "rtsp://198.18.0.1/Preview_05_sub",
+            "rtsp://198.18.0.1/h264Preview_01_main",
+            "rtsp://198.18.0.1/live",
+            "rtsp://198.18.0.1/Streaming/Channels/1",
+            "rtsp://198.18.0.1/cam/realmonitor?channel=0",
+            "rtmp://198.18.0.1/live/stream",
+        ] {
+            let path = &url[url.find("0.1").unwrap() + 3..];
+            let path = path.trim_start_matches(":554");
+            let walked = channel_of(path).filter(|&c| c > 0);
+            assert_eq!(export::cameras::channel(url), walked.unwrap_or(1), "{url}");
+        }
+        assert_eq!(
+            export::cameras::channel("rtsp://198.18.0.1:554/Streaming/Channels/202"),
+            2
+        );
+        assert_eq!(
+            export::cameras::channel("rtsp://198.18.0.1/unicast/c12/s0/live"),
+            12
+        );
+    }
 }

@@ -5,8 +5,8 @@
 
 use std::io::{self, Write};
 
-use crate::export::table::fit::{Column, Text};
-use crate::export::table::{col, write_wrapped as wrapped};
+use export::table::fit::{Column, Text};
+use export::table::{col, write_wrapped as wrapped};
 
 use super::plan::{Commissioning, PlanResult};
 use super::{AuditReport, DeviceRef, Finding, Severity};
@@ -25,7 +25,7 @@ fn fitted(
     width: Option<u16>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    crate::export::table::write_fitted(columns, rows, (width, "-f json or -f html"), out)
+    export::table::write_fitted(columns, rows, (width, "-f json or -f html"), out)
 }
 
 fn device_cell(d: &DeviceRef) -> String {

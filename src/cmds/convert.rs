@@ -34,7 +34,7 @@ pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     let given = out.settings.values()?;
     cfg.format = given.get(&output::FORMAT);
     cfg.format_options = out.format_options.values()?;
-    cfg.output = given.get(&crate::export::OUTPUT);
+    cfg.output = given.get(&export::OUTPUT);
     cfg.width = out.table.width()?.or(cli.env.columns());
     cfg.color = cli.color().unwrap_or(cfg.color).in_env(&cli.env);
     cfg.detail = cli.verbose() > 0;
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn a_report_is_read_back_and_anything_else_refused() {
-        let report = crate::export::fixtures::report();
+        let report = export::fixtures::report();
         let text = serde_json::to_vec(&report).unwrap();
         assert_eq!(parse(&text).unwrap(), report);
         assert!(parse(b"{").unwrap_err().starts_with("not JSON"));
@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn a_version_1_report_reads_its_unplayed_ok_streams_as_unverified() {
         use model::StreamStatus;
-        let report = crate::export::fixtures::report();
+        let report = export::fixtures::report();
         let mut v1 = serde_json::to_value(&report).unwrap();
         v1["schema_version"] = 1.into();
         let streams = v1["devices"][0]["streams"].as_array_mut().unwrap();

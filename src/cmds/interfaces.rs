@@ -23,12 +23,11 @@ pub struct InterfacesArgs {
     pub format: crate::cli::SettingArgs<InterfacesFormats>,
 }
 
-/// `camscan interfaces -f` ([`crate::export::interfaces::FORMATS`]).
+/// `camscan interfaces -f` ([`export::interfaces::FORMATS`]).
 pub struct InterfacesFormats;
 
 impl crate::cli::SettingList for InterfacesFormats {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::export::interfaces::FORMATS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = export::interfaces::FORMATS;
 }
 
 /// `camscan interfaces`: print the interfaces and the scan plan. Sends nothing.
@@ -39,12 +38,12 @@ pub(super) fn run(args: &InterfacesArgs) -> Result<u8, CommandError> {
     let format = args
         .format
         .values()?
-        .get(&crate::export::interfaces::INTERFACES_FORMAT);
+        .get(&export::interfaces::INTERFACES_FORMAT);
     let nets = net::interfaces::list().map_err(Error::Interfaces)?;
     let only = given.get(&LIST_ONLY);
     let plan = net::interfaces::plan(nets, only.as_deref(), given.get(&LIST_LARGE));
     let mut out = io::stdout().lock();
-    let written = crate::export::interfaces::write(&plan, format, &mut out);
+    let written = export::interfaces::write(&plan, format, &mut out);
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::FOUND),
         Err(source) => Err(Error::WriteOutput {

@@ -60,18 +60,18 @@ impl DbArgs {
     }
 }
 
-/// `-f` of the inventory's lists ([`crate::export::inventory::ROWS`]).
+/// `-f` of the inventory's lists ([`export::inventory::ROWS`]).
 pub struct Rows;
 
 impl crate::cli::SettingList for Rows {
-    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::inventory::ROWS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = export::inventory::ROWS;
 }
 
-/// `-f` of `show` and `diff` ([`crate::export::inventory::DOC`]).
+/// `-f` of `show` and `diff` ([`export::inventory::DOC`]).
 pub struct Doc;
 
 impl crate::cli::SettingList for Doc {
-    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::inventory::DOC;
+    const LIST: &'static [&'static dyn input::setting::Declared] = export::inventory::DOC;
 }
 
 /// The inventory `db` names, with its secrets in their default places in `env` (a PostgreSQL

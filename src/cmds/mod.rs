@@ -258,8 +258,8 @@ impl TableWidth {
 mod tests {
     use super::*;
     use crate::cli::ColorChoice;
-    use crate::export::Format;
     use clap::Parser;
+    use export::Format;
 
     use clap::CommandFactory;
 
@@ -325,7 +325,7 @@ mod tests {
             assert_eq!(
                 (
                     report.get(&crate::scan::output::FORMAT),
-                    restream.get(&crate::export::frigate::RESTREAM)
+                    restream.get(&export::frigate::RESTREAM)
                 ),
                 (want, true),
                 "{flag}"
@@ -337,8 +337,8 @@ mod tests {
 #[cfg(test)]
 mod format_options {
     use crate::cmds::{Cli, Command as Sub};
-    use crate::export::{csv::DELIMITER, frigate::RESTREAM};
     use clap::Parser;
+    use export::{csv::DELIMITER, frigate::RESTREAM};
 
     /// Every command that writes a format takes every format option.
     #[test]

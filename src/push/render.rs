@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::Outcome;
 use super::plan::Action;
-use crate::export::table::fit;
+use export::table::fit;
 use table_writer::Table;
 
 input::choices! {

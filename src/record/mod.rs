@@ -360,7 +360,7 @@ impl std::fmt::Display for Summary {
             f,
             "Since scan {} ({}) of the same targets: {} new, {} gone, {} changed device(s) (camscan diff {} {})",
             self.since.id,
-            crate::export::inventory::short_time(&self.since.scan.started_at),
+            export::inventory::short_time(&self.since.scan.started_at),
             self.new,
             self.gone,
             self.changed,

@@ -7,8 +7,8 @@
 
 use std::path::PathBuf;
 
-use crate::export::Format;
 use credentials::Credential;
+use export::Format;
 use input::environment::ColorChoice;
 use model::DiscoveryMethod;
 use store::{HubConfig, Inventory};
@@ -76,7 +76,7 @@ impl Default for ScanConfig {
             unrecorded_ports: Vec::new(),
             settings: super::settings::defaults(),
             format: Format::Table,
-            format_options: crate::export::options::defaults(),
+            format_options: export::options::defaults(),
             detail: false,
             output: None,
             width: None,

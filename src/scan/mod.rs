@@ -44,12 +44,12 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use crate::analyze::context::{Known, ScanContext};
-use crate::export::Format;
 use crate::probe::{ProbeNews, ProbeStats};
 use collect::Collector;
 pub use collect::{OnFinal, Outcome};
 pub use config::ScanConfig;
 use error::{Error, exit};
+use export::Format;
 use model::{Device, Report, SCHEMA_VERSION};
 use output::NdjsonStream;
 use plan::ScanPlan;
@@ -312,7 +312,7 @@ fn found(
 ) -> Vec<model::Device> {
     let mut devices = registry.devices();
     devices.retain(|d| scope.keeps(d));
-    crate::export::names::settle(&mut devices, given_names);
+    export::names::settle(&mut devices, given_names);
     if let Outcome::Interrupted(_) = outcome {
         // The report's count: what is written, not what the registry held before merging.
         tracing::warn!(

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::export::{self, ExportOptions, Format};
 use error::Error;
+use export::{self, ExportOptions, Format};
 use input::setting::{Declared, Setting};
 
 /// How a scan's report is written (`scan`, `convert`, `watch`'s first scan): `-f` and `-o`, also
@@ -243,7 +243,7 @@ pub fn progress_bar(
     (bar, task)
 }
 
-pub use crate::export::{DEFAULT_WIDTH, table_width};
+pub use export::{DEFAULT_WIDTH, table_width};
 
 fn export_options(cfg: &ScanConfig, to_terminal: bool) -> ExportOptions {
     let terminal = to_terminal

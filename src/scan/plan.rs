@@ -55,7 +55,7 @@ pub struct ScanPlan {
     pub media_rate: u64,
     /// The names the inventory gave devices' cameras (empty without one): set by the caller
     /// before the pipeline runs, which gives each device found its name back
-    /// ([`crate::export::names::settle`]).
+    /// ([`export::names::settle`]).
     pub given_names: Vec<model::known::GivenName>,
     /// The devices the inventory last saw misaddressed (empty without one): set by the caller
     /// before the pipeline runs; ARP's listener on each segment asks for those heard there.

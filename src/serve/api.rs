@@ -535,7 +535,7 @@ mod tests {
     #[test]
     fn the_api_document_and_the_page_offer_every_output_format() {
         use input::choice::Choice;
-        let formats: Vec<String> = crate::export::Format::choice_names()
+        let formats: Vec<String> = ::export::Format::choice_names()
             .into_iter()
             .map(String::from)
             .collect();

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::params::Params;
 use super::problem::{Kind, Problem};
-use crate::export::{ExportOptions, Format, exporter, names};
+use ::export::{ExportOptions, Format, exporter, names};
 use input::choice::Choice;
 use store::{DeviceQuery, DeviceState};
 

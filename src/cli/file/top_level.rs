@@ -178,7 +178,7 @@ mod tests {
     fn the_example_names_every_format_option() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
         let text = std::fs::read_to_string(path).unwrap();
-        for o in crate::export::OPTIONS {
+        for o in export::OPTIONS {
             assert!(
                 text.contains(&format!("\n{}:", o.key())),
                 "config.example.yaml lacks {}",

@@ -53,7 +53,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         .map(read_plan)
         .transpose()?;
     let cfg = scan_config(args, cli)?;
-    let output = own.get(&crate::export::OUTPUT);
+    let output = own.get(&export::OUTPUT);
     let (from_db, check_defaults) = (own.get(&set::FROM_DB), own.get(&set::CHECK_DEFAULTS));
     let no_thumbnails = own.get(&set::NO_THUMBNAILS);
     if let Some(path) = &output {

@@ -89,7 +89,7 @@ impl crate::cli::SettingList for Find {
 pub struct FormatOptions;
 
 impl crate::cli::SettingList for FormatOptions {
-    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::OPTIONS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = export::OPTIONS;
 }
 
 /// The format options given on the command line (or by their variables), resolved with the
@@ -100,7 +100,7 @@ pub type FormatOptionArgs = crate::cli::SettingArgs<FormatOptions>;
 /// options, the scan's settings, the report's, the file's own lists and the keys other lists'
 /// flags give ([`FILE_KEYS`]), and `--color`.
 pub const FILE_TOP: &[&[&dyn input::setting::Declared]] = &[
-    crate::export::OPTIONS,
+    export::OPTIONS,
     crate::scan::settings::SCAN,
     crate::scan::output::SETTINGS,
     FILE_KEYS,

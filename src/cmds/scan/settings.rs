@@ -138,7 +138,7 @@ pub fn resolve_scan_config_with_password(
         format: report.get(&crate::scan::output::FORMAT),
         format_options: out.format_options.resolve(&file.settings)?,
         detail: d.detail,
-        output: report.get(&crate::export::OUTPUT),
+        output: report.get(&export::OUTPUT),
         width: out
             .table
             .settings
@@ -326,8 +326,8 @@ mod tests {
     use super::*;
     use crate::cli::file::*;
     use crate::cmds::scan::ScanOutputArgs;
-    use crate::export::{Format, parse_csv_delimiter};
     use crate::probe::DEFAULT_PER_HOST;
+    use export::{Format, parse_csv_delimiter};
     use store::default_db_path;
 
     #[test]
@@ -477,12 +477,12 @@ mod tests {
 
     /// The CSV delimiter a configuration gives the CSV exporter.
     fn csv_delimiter(c: &ScanConfig) -> u8 {
-        c.format_options.get(&crate::export::csv::DELIMITER)
+        c.format_options.get(&export::csv::DELIMITER)
     }
 
     /// Whether a configuration turns `--frigate-restream` on.
     fn frigate_restream(c: &ScanConfig) -> bool {
-        c.format_options.get(&crate::export::frigate::RESTREAM)
+        c.format_options.get(&export::frigate::RESTREAM)
     }
 
     /// The flags of the format option `key` given as `value`.
