@@ -44,7 +44,7 @@ async fn main() -> ExitCode {
     }
     let mut settings = ScanContext::anonymous(Duration::from_secs(2), Duration::from_secs(5));
     if !url.username().is_empty() {
-        let cred = camscan::credentials::Credential::new(
+        let cred = credentials::Credential::new(
             percent_decode(url.username()),
             percent_decode(url.password().unwrap_or_default()),
         );

@@ -9,14 +9,14 @@
 //! what a walk that names the maker asks first, `analyze::paths::main_path`), `port` (the port
 //! that entry documents, else 554), and, when the maker owns a block of the IEEE registry camscan
 //! ships (one of its `organisations`), `organisation` and `mac`: an address in that block that
-//! names the maker ([`camscan::knowledge::Knowledge::a_mac_of`]).
+//! names the maker ([`knowledge::Knowledge::a_mac_of`]).
 
 #![allow(clippy::print_stdout)] // an example program prints its table
 
 use camscan::analyze::paths::main_path;
 
 fn main() {
-    let k = camscan::knowledge::get();
+    let k = knowledge::get();
     let mut table = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for v in &k.vendors {

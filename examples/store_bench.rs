@@ -42,10 +42,7 @@ fn main() {
         .nth(2)
         .map_or_else(|| dir.path().join("inventory.db"), std::path::PathBuf::from);
     let _ = std::fs::remove_file(&path);
-    let creds = [camscan::credentials::Credential::new(
-        "admin",
-        "bench-password",
-    )];
+    let creds = [credentials::Credential::new("admin", "bench-password")];
     let mut store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
 
     let reports: Vec<Report> = (0..10).map(|r| report(n, r)).collect();

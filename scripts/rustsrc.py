@@ -158,9 +158,14 @@ def crate_roots(repo):
 
 
 def test_only_files(src):
-    """Files whose module their parent declares under `#[cfg(test)]` (fixtures): test code."""
+    """Files whose module their parent declares under `#[cfg(test)]` (fixtures), or under
+    `#[cfg(any(test, feature = "test-support"))]` (a crate's fixtures its dependents' tests share
+    too): test code."""
     out = set()
-    decl = re.compile(r"#\[cfg\(test\)\]\s*(?:pub(?:\([a-z]+\))?\s+)?mod\s+([a-z_0-9]+)\s*;")
+    decl = re.compile(
+        r"#\[cfg\((?:test|any\(test,\s*feature\s*=\s*\"test-support\"\))\)\]\s*"
+        r"(?:pub(?:\([a-z]+\))?\s+)?mod\s+([a-z_0-9]+)\s*;"
+    )
     for dirpath, _, files in os.walk(src):
         for name in files:
             if not name.endswith(".rs"):

@@ -5,10 +5,12 @@
 //!
 //! Data flows one way: targets -> probe -> detect -> analyze -> registry -> export.
 //!
-//! The ground floors are crates of their own in the workspace (`crates/`), named in the code by
+//! The lower floors are crates of their own in the workspace (`crates/`), named in the code by
 //! their library names, so a file above cannot be imported from below (Cargo refuses it) and an
 //! edit above them recompiles none of them: [`input`] (the settings machinery and the process
-//! environment), [`model`], [`proto`] and [`store`]. The rest is this crate's modules.
+//! environment), [`model`], [`proto`], [`store`], [`error`], [`sanitize`], [`table_writer`],
+//! [`registry`], [`net`], [`credentials`], [`knowledge`] and [`export`] (each `camscan-<name>` in
+//! `crates/<name>/`). The rest is this crate's modules.
 //!
 //! * [`cli`]: the door: the adapter that makes clap's flags from declared settings (every flag
 //!   also reads `CAMSCAN_*`; `cli::SettingArgs` over a command's list), the global flags
@@ -20,7 +22,7 @@
 //!   their [`input::choice::Choice`]. There is no module of settings: each is declared beside
 //!   its use; a scan's configuration is [`scan::ScanConfig`] (what its plan needs), and the
 //!   command's whole scan, with its report's printing and its recording, [`record::ScanJob`].
-//! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
+//! * [`credentials`] (crate `camscan-credentials`, `crates/credentials/`): credentials to try, their scopes, and safe rendering into URLs.
 //! * [`cmds`]: one room per command (`cmds::scan`, `cmds::watch`, `cmds::devices`, ...): its
 //!   arguments, their resolution once into typed settings, and its run, which builds the
 //!   runtime, plugs the long-running parts together and calls the layers below; the list of
@@ -48,8 +50,8 @@
 //! * [`analyze`]: RTSP path discovery, login within the per-host budget, channel walk, PLAY
 //!   verification (retina, every await under a deadline), the ONVIF device API, optional ffprobe
 //!   (a stream's credential reaches ffmpeg and ffprobe only on their stdin, `analyze::ffconcat`).
-//! * [`net`]: OS networking: fd limits, connect with errno classification, interfaces, multicast
-//!   sockets, the ARP packet socket (the crate's only `unsafe`), the kernel's neighbour table
+//! * [`net`] (crate `camscan-net`, `crates/net/`): OS networking: fd limits, connect with errno classification, interfaces, multicast
+//!   sockets, the ARP packet socket (the workspace's only `unsafe`), the kernel's neighbour table
 //!   (`net::neigh`), ICMP Echo (`net::ping`), and the small hand-written RTSP,
 //!   HTTP, RTMP and STUN clients the detectors and analysers share, and a camera's snapshot
 //!   client (`net::snapshot`).
@@ -60,7 +62,7 @@
 //!   detectors HLS playlists, fMP4 boxes, MPEG-TS (PMT, SPS, ADTS), DASH manifests, STUN, RTMP
 //!   handshake/AMF0/chunks, HTTP-FLV, WHEP replies, MJPEG multipart and JPEG headers), each with a
 //!   cargo-fuzz target in `fuzz/` (`scripts/fuzz`).
-//! * [`knowledge`]: what camscan knows as data (`data/*.yaml`, embedded, extendable by user files):
+//! * [`knowledge`] (crate `camscan-knowledge`, `crates/knowledge/`): what camscan knows as data (`data/*.yaml`, embedded, extendable by user files):
 //!   the vendor registry, HTTP fingerprint signatures and probe paths, RTSP paths per vendor, HTTP
 //!   media paths, RTMP names and camera OUIs, the whole IEEE MAC registry (`knowledge::oui`,
 //!   `data/oui/`), and what audit judges with: published firmware advisories and the makers'
@@ -74,12 +76,12 @@
 //!   (`input::choice::Choice`, `input::choices!`) and the process environment read once at the
 //!   entrance (`input::environment`). The declarations themselves are the modules' own
 //!   (`<module>/settings.rs`, `store::settings`).
-//! * [`table_writer`]: the one writer of the tables people read (comfy-table is named there only).
-//! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
+//! * [`table_writer`] (crate `camscan-table-writer`, `crates/table_writer/`): the one writer of the tables people read (comfy-table is named there only).
+//! * [`registry`] (crate `camscan-registry`, `crates/registry/`): merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order; its `names`
 //!   keeps every name with its source, spells makers as the vendor registry does and sets
 //!   factory defaults aside as evidence.
-//! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer,
+//! * [`export`] (crate `camscan-export`, `crates/export/`): table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer,
 //!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet; the
 //!   report's JSON Schema and XSD, drawn from the model's types (`export::schema`).
 //! * [`push`]: `camscan push` (and `scan --push`, `watch --push`): the inventory's cameras
@@ -150,7 +152,10 @@
 //!   host's turn (`fleet::Executor`, built by `cmds::agent`). Above the scan: it uses `scan`,
 //!   `record` and the store, and names neither host; what a site's login may do at the hub is
 //!   enforced by PostgreSQL (the store's `site_admin`: a role per site, row-level security).
-//! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
+//! * [`sanitize`] (crate `camscan-sanitize`, `crates/sanitize/`): makes device strings safe for
+//!   terminals and spreadsheets.
+//! * [`error`] (crate `camscan-error`, `crates/error/`): the errors a command fails with, the exit
+//!   codes, and the typed failures of the layers above it (a connect's errno, an analyser's).
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
 //!
@@ -158,8 +163,9 @@
 //! `doctor` and `audit`, siblings none of which names another (serve's scheduled watcher, and the
 //! fleet's agent beside `watch --hub` or `serve --hub`, are plugged in by `cmds::serve`,
 //! `cmds::watch` and `cmds::agent`); what serve, watch and the agent share, a recorded scan and a
-//! host's turn, is [`record::round`], below them. `registry` and `export` use only `model`, `error` and
-//! `sanitize` (and the settings machinery); `store` only `model` and `input`. The map: each top-level module on its floor (the longest
+//! host's turn, is [`record::round`], below them. `registry` uses only `model`; `export` the model,
+//! the store's types, `sanitize`, the table writer and the settings machinery; `store` only `model`
+//! and `input`. The map: each top-level module on its floor (the longest
 //! path down from it) with the modules it names, drawn from the code by
 //! `scripts/module-cycles --write-map`; `scripts/module-cycles` (part of `scripts/test`) fails when
 //! it is not the code's.
@@ -221,27 +227,19 @@ pub mod analyze;
 pub mod audit;
 pub mod cli;
 pub mod cmds;
-pub mod credentials;
 pub mod detect;
 pub mod discovery;
 pub mod doctor;
-pub mod error;
-pub mod export;
 pub mod fleet;
 pub mod http_server;
-pub mod knowledge;
 pub mod metrics;
-pub mod net;
 pub mod notify;
 pub mod preview;
 pub mod probe;
 pub mod push;
 pub mod record;
-pub mod registry;
-pub mod sanitize;
 pub mod scan;
 pub mod serve;
-pub mod table_writer;
 pub mod timing;
 pub mod watch;
 

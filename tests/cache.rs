@@ -23,10 +23,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use camscan::analyze::context::{Known, known_from_report};
-use camscan::credentials::Credential;
 use camscan::discovery::DiscoveryMethod;
 use camscan::scan::ScanConfig;
 use camscan::scan::plan::ScanPlan;
+use credentials::Credential;
 use model::{Report, StreamStatus};
 use serde_json::json;
 

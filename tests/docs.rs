@@ -201,14 +201,14 @@ fn the_cli_reference_is_what_the_binary_defines() {
 }
 
 /// The table of output formats in `docs/reference/formats.md` is what the formats'
-/// registrations render (`camscan::export::FORMATS`).
+/// registrations render (`export::FORMATS`).
 #[test]
 fn the_formats_table_is_what_the_exporters_register() {
     generated_block(
         "docs/reference/formats.md",
         "formats",
-        "src/export/mod.rs FORMATS",
-        &format!("\n{}\n", camscan::export::formats_table()),
+        "crates/export/src/lib.rs FORMATS",
+        &format!("\n{}\n", export::formats_table()),
     );
 }
 
@@ -288,18 +288,15 @@ fn the_house_report_measures_every_function() {
 }
 
 /// The report's schemas shipped in docs/reference (the JSON Schema and the XSD) are what the
-/// model's types draw (`camscan::export::schema`); `CAMSCAN_BLESS=1` rewrites them.
+/// model's types draw (`export::schema`); `CAMSCAN_BLESS=1` rewrites them.
 #[test]
 fn the_shipped_schemas_are_the_models() {
     for (file, want) in [
         (
             "docs/reference/camscan.schema.json",
-            camscan::export::schema::json_schema_text(),
+            export::schema::json_schema_text(),
         ),
-        (
-            "docs/reference/camscan.xsd",
-            camscan::export::schema::xsd_text(),
-        ),
+        ("docs/reference/camscan.xsd", export::schema::xsd_text()),
     ] {
         let path = Path::new(ROOT).join(file);
         if std::env::var_os("CAMSCAN_BLESS").is_some() {

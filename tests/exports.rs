@@ -16,7 +16,7 @@
 //!
 //! A device whose ONVIF service refuses is not in this lab: on loopback camscan sends no
 //! WS-Discovery (it probes only ARP-alive hosts), so that rule is covered by the unit tests of
-//! `src/export/go2rtc.rs` over the fixture report.
+//! `crates/export/src/go2rtc.rs` over the fixture report.
 
 mod common;
 

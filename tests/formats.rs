@@ -261,12 +261,12 @@ fn draw(rng: &mut Rng, s: &Value, defs: &Map<String, Value>, depth: u32) -> Valu
 }
 
 fn render(name: &str, report: &model::Report) -> Vec<u8> {
-    let def = camscan::export::FORMATS
+    let def = export::FORMATS
         .iter()
         .find(|f| f.name == name)
         .expect("a registered format");
     let mut out = Vec::new();
-    (def.make)(camscan::export::ExportOptions::default())
+    (def.make)(export::ExportOptions::default())
         .write(report, &mut out)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     out
@@ -274,7 +274,7 @@ fn render(name: &str, report: &model::Report) -> Vec<u8> {
 
 #[test]
 fn any_string_a_device_sends_keeps_every_format_valid() {
-    let schema = camscan::export::schema::json_schema();
+    let schema = export::schema::json_schema();
     let defs = schema["$defs"].as_object().unwrap().clone();
     let seed: u64 = std::env::var("CAMSCAN_FORMATS_SEED")
         .ok()
@@ -310,7 +310,7 @@ fn any_string_a_device_sends_keeps_every_format_valid() {
         let stem = dir.path().join(format!("case-{case:03}"));
         std::fs::write(stem.with_extension("json"), &json).unwrap();
         for name in common::reports::RENDERED {
-            let ext = camscan::export::FORMATS
+            let ext = export::FORMATS
                 .iter()
                 .find(|f| f.name == *name)
                 .unwrap()

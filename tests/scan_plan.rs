@@ -171,7 +171,7 @@ fn a_veth_in_a_container_where_multicast_works_is_no_bridge_warning() {
 
     // Issue 61: a container marker and a veth on a plain bridge (the lab, where ARP and multicast
     // reach every host) is no Docker bridge network: only an address from Docker's pools says
-    // that (unit-tested in src/net/host.rs: the lab may use no other addresses).
+    // that (unit-tested in crates/net/src/host.rs: the lab may use no other addresses).
     let out = run(
         camscan_in(&scanner)
             .args(SCAN)

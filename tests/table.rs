@@ -552,7 +552,7 @@ fn the_docs_samples_are_this_labs_scan_at_80_and_120_columns() {
                     .args(["scan", TARGETS, "--width", cols])
                     .env(
                         "CAMSCAN_LOG",
-                        "warn,camscan::analyze::rtsp=debug,camscan::registry=debug",
+                        "warn,camscan::analyze::rtsp=debug,registry=debug",
                     ),
                 Duration::from_secs(120),
             )

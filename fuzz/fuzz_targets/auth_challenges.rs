@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     }
     // The client answering the strongest challenge (algorithms in any case respelled first).
     let values: Vec<&str> = value.lines().collect();
-    let _ = camscan::net::http::strongest_client(&values);
+    let _ = net::http::strongest_client(&values);
     // The input as one header value and as one per line.
     let offered = auth::offered_logins(value.lines().chain([value.as_ref()]));
     assert!(offered.len() <= 64);

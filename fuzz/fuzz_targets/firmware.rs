@@ -7,7 +7,7 @@
 //! backtracking search).
 #![no_main]
 
-use camscan::knowledge::{self, firmware};
+use knowledge::{self, firmware};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 //! lookup never panics.
 #![no_main]
 
-use camscan::knowledge::{self, oui};
+use knowledge::{self, oui};
 use libfuzzer_sys::fuzz_target;
 use proto::arp;
 

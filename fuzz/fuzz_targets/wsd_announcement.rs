@@ -5,8 +5,8 @@
 use std::net::Ipv4Addr;
 
 use camscan::discovery::listen::{Source, judge};
-use camscan::net::interfaces::LocalNet;
 use libfuzzer_sys::fuzz_target;
+use net::interfaces::LocalNet;
 use proto::wsd;
 
 fuzz_target!(|data: &[u8]| {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
-use crate::credentials::Credential;
+use credentials::Credential;
 use input::setting::Repeat;
 
 /// Failed attempts allowed per host by default: below Hikvision's 5-for-users lock.

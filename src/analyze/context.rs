@@ -2,7 +2,7 @@
 //! configuration (`scan::plan`) and cloned cheaply into each port's task.
 //!
 //! It holds the scan's resolved settings (deadlines, `--no-auth`, the PLAY check...: each read by
-//! its declaration, `ctx.settings.get(&crate::net::TIMEOUT)`, the context keeps no copy), what is no
+//! its declaration, `ctx.settings.get(&net::TIMEOUT)`, the context keeps no copy), what is no
 //! setting of its own (the credentials and the login budget, the media budget, ffprobe, the user's
 //! hints) and the state analysers of different ports and protocols share (which stream
 //! URLs are taken, the channel counts SADP/DHIP announced, the per-device RTSP session slots).
@@ -22,9 +22,9 @@ use std::time::Duration;
 use super::budget::{AuthBudget, DEFAULT_AUTH_BUDGET};
 use super::hints::Hints;
 use super::sessions::DeviceSessions;
-use crate::credentials::Credential;
-use crate::net::host_gate::HostGates;
+use credentials::Credential;
 use input::setting::Repeat;
+use net::host_gate::HostGates;
 
 /// Longest a channel walk waits at a gap for SADP/DHIP to announce the device's channel count.
 pub const MAX_ANNOUNCE_WAIT: Duration = Duration::from_secs(10);
@@ -66,7 +66,7 @@ pub static VERIFY: input::setting::Setting<bool> = input::setting::Setting {
 #[derive(Debug, Clone)]
 pub struct ScanContext {
     /// The declared scan settings, as resolved ([`input::setting`]): a stage or an
-    /// analyser reads its own where it uses it, and only so (`ctx.settings.get(&crate::net::TIMEOUT)`,
+    /// analyser reads its own where it uses it, and only so (`ctx.settings.get(&net::TIMEOUT)`,
     /// `ctx.settings.get(&SESSIONS_PER_DEVICE)`); the context keeps no copy of one.
     pub settings: Arc<input::setting::Settings>,
     pub auth: AuthSettings,
@@ -89,7 +89,7 @@ pub struct ScanContext {
     pub sessions: Arc<DeviceSessions>,
     /// The per-host gate of analysis traffic (`--host-connections`, `--host-rate`) and the count
     /// of what each device received: `scan::dispatch` runs each port's analysis inside its
-    /// [`crate::net::host_gate::scope`].
+    /// [`net::host_gate::scope`].
     pub gates: Arc<HostGates>,
     /// What worked on each address last time (the store's [`Known`] map): tried first. Empty
     /// without a store and with `--fresh`.
@@ -168,7 +168,7 @@ pub struct VerifySettings {
     /// The scan's media budget (`--media-rate`): every PLAY check and MJPEG read waits for room
     /// in it. Made by the plan at its rate ([`crate::scan::plan::ScanPlan::context`]); no limit
     /// outside a scan.
-    pub media: Arc<crate::net::media_budget::MediaBudget>,
+    pub media: Arc<net::media_budget::MediaBudget>,
 }
 
 /// Stream URLs taken for analysis: a stream found both on its RTSP port and through ONVIF is
@@ -336,8 +336,8 @@ impl ScanContext {
     /// Every other setting is its default; [`ScanContext::with`] gives one another value.
     pub fn anonymous(connect_timeout: Duration, timeout: Duration) -> Self {
         let mut settings = input::setting::Settings::default();
-        settings.set(&crate::net::CONNECT_TIMEOUT, connect_timeout);
-        settings.set(&crate::net::TIMEOUT, timeout);
+        settings.set(&net::CONNECT_TIMEOUT, connect_timeout);
+        settings.set(&net::TIMEOUT, timeout);
         ScanContext {
             settings: Arc::new(settings),
             auth: AuthSettings {
@@ -692,7 +692,7 @@ mod tests {
     /// settings say, and detection's deadline is `--detect-timeout` within `--timeout`.
     #[test]
     fn settings_are_read_from_the_settings() {
-        use crate::net::{CONNECT_TIMEOUT, TIMEOUT};
+        use net::{CONNECT_TIMEOUT, TIMEOUT};
         let ms = Duration::from_millis;
         let ctx = ScanContext::anonymous(ms(700), ms(5000));
         assert_eq!(ctx.settings.get(&CONNECT_TIMEOUT), ms(700));

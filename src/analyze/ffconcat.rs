@@ -18,7 +18,7 @@
 //! The handover report's RTSP keyframes need none of this when the stream is H.264, H.265 or JPEG:
 //! camscan's own RTSP client fetches the keyframe and pipes it ([`super::rtsp::keyframe`]).
 
-use crate::credentials::{Credential, url_with_credentials};
+use credentials::{Credential, url_with_credentials};
 
 /// The protocols a camera stream opened through a concat script may use.
 pub const PROTOCOLS: &str = "pipe,rtsp,rtsps,rtp,srtp,udp,tcp,tls,http,https,httpproxy,crypto,data,\

@@ -13,9 +13,9 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 use super::ffconcat;
-use crate::credentials::Credential;
-use crate::error::AnalyzeError;
-use crate::error::fmt_duration;
+use credentials::Credential;
+use error::AnalyzeError;
+use error::fmt_duration;
 use input::setting::Repeat;
 use model::{AudioInfo, Stream, VideoInfo};
 use proto::ffprobe::{Probed, parse};

@@ -13,7 +13,7 @@
 use std::net::IpAddr;
 
 use super::context::{NO_AUTH, ScanContext};
-use crate::credentials::Credential;
+use credentials::Credential;
 use model::known::KnownLogin;
 
 impl ScanContext {
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn a_moved_device_is_tried_first_with_its_login_and_no_other_box_is() {
-        let scoped = crate::credentials::parse_entry("198.18.0.11 admin:right").unwrap();
+        let scoped = credentials::parse_entry("198.18.0.11 admin:right").unwrap();
         let shared = Credential::new("admin", "shared");
         let login = KnownLogin {
             identity: mac("44:19:b6:00:00:11"),
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn a_refusal_says_where_the_known_login_was_scoped() {
-        let scoped = crate::credentials::parse_entry("198.18.0.11 admin:right").unwrap();
+        let scoped = credentials::parse_entry("198.18.0.11 admin:right").unwrap();
         let login = KnownLogin {
             identity: Identity {
                 serial: Some("ds-1".into()),

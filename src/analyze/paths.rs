@@ -2,7 +2,7 @@
 //! multi-channel devices.
 //!
 //! The paths are data: `data/rtsp_paths.yaml`, each entry citing the maker's manual, API or
-//! knowledge-base page, with the user's knowledge files before it ([`crate::knowledge`]). A walk
+//! knowledge-base page, with the user's knowledge files before it ([`knowledge`]). A walk
 //! ([`plan`]) asks, in order:
 //!
 //! 1. the user's paths (`--paths`, mDNS announcements);
@@ -23,7 +23,7 @@
 //! asked too (the sub stream); when it finds nothing, the rest of the dictionary is (every other
 //! main path by weight, then the others), at most [`MAX_PATHS`] in all.
 
-use crate::knowledge::{Knowledge, RtspPaths, VendorId};
+use knowledge::{Knowledge, RtspPaths, VendorId};
 
 use super::identity::Identity;
 
@@ -49,7 +49,7 @@ pub const REST_TIME_NAMED: std::time::Duration = std::time::Duration::from_secs(
 /// realm prefixes (`data/vendors.yaml`; nmap service probes, Cameradar #347), first match in
 /// registry order.
 pub fn vendor_from_evidence(server: Option<&str>, realm: Option<&str>) -> Option<VendorId> {
-    crate::knowledge::get().vendor_named_in(server, realm)
+    knowledge::get().vendor_named_in(server, realm)
 }
 
 /// A port's walk: the first round, the fill (the other makers' main paths a focused walk leaves
@@ -94,7 +94,7 @@ pub static WALK: input::setting::Setting<WalkMode> = input::setting::Setting {
 /// The walk for a device with `identity` (see the module docs): `extra` first, the paths the
 /// device `announced` (ONVIF, mDNS) then the user's.
 pub fn plan(extra: &[String], announced: usize, identity: &Identity, mode: WalkMode) -> Walk {
-    plan_mode(crate::knowledge::get(), extra, announced, identity, mode)
+    plan_mode(knowledge::get(), extra, announced, identity, mode)
 }
 
 /// `p` with a leading `/`.
@@ -121,7 +121,7 @@ fn entries_of<'k>(k: &'k Knowledge, vendor: &str, model: Option<&str>) -> Vec<&'
         model.is_some_and(|m| {
             e.models
                 .iter()
-                .any(|p| crate::knowledge::firmware::model_matches(p, m))
+                .any(|p| knowledge::firmware::model_matches(p, m))
         })
     };
     let mut out: Vec<&RtspPaths> = k.rtsp_paths.iter().filter(of).filter(for_model).collect();
@@ -231,7 +231,7 @@ pub fn plan_mode(
         }
     }
     let makers = first.len() > given;
-    let user = |e: &&RtspPaths| matches!(k.origin(e.from), crate::knowledge::Origin::User(_));
+    let user = |e: &&RtspPaths| matches!(k.origin(e.from), knowledge::Origin::User(_));
     for e in k.rtsp_paths.iter().filter(user) {
         for p in &e.paths {
             push(&mut first, p);
@@ -286,7 +286,7 @@ pub fn plan_mode(
 /// beside its own (Advidia's lists Hikvision's `/Streaming/Channels/101` after Uniview's
 /// `/media/video1`) does not send a Hikvision camera Uniview's paths (issue 83).
 pub fn siblings(found: &str, asked: &[String], makers: &[VendorId]) -> Vec<String> {
-    siblings_in(crate::knowledge::get(), found, asked, makers)
+    siblings_in(knowledge::get(), found, asked, makers)
 }
 
 /// [`siblings`] from the RTSP paths of `k`.
@@ -473,7 +473,7 @@ mod tests {
 
     /// Every path of a walk, the first round's then the rest's.
     fn candidates(extra: &[String], vendor: Option<VendorId>) -> Vec<String> {
-        candidates_in(crate::knowledge::get(), extra, vendor)
+        candidates_in(knowledge::get(), extra, vendor)
     }
 
     fn candidates_in(
@@ -509,7 +509,7 @@ mod tests {
 
     #[test]
     fn evidence_puts_the_vendor_first() {
-        let c = candidates(&[], crate::knowledge::get().vendor("dahua"));
+        let c = candidates(&[], knowledge::get().vendor("dahua"));
         assert_eq!(c[0], "/cam/realmonitor?channel=1&subtype=0");
         assert_eq!(named(Some("Dahua Rtsp Server"), None), Some("dahua"));
         assert_eq!(named(None, Some("IP Camera(C1234)")), Some("hikvision"));
@@ -564,7 +564,7 @@ mod tests {
     /// the fill, asked (before the rest) only when the round found nothing; nothing is lost.
     #[test]
     fn a_focused_walk_asks_what_the_device_names_first() {
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let none = decide(k, &[]);
         let hik = decide(k, &[clue(k, "hikvision", ClueSource::Mac, None)]);
         let onvif = vec!["/onvif/ch101".to_string(), "/onvif/ch102".to_string()];
@@ -611,7 +611,7 @@ mod tests {
 
     #[test]
     fn the_named_makers_paths_go_first_then_their_platforms() {
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         // Sunell's main stream is not in the first round of an unknown device (few catalogued
         // models), and first once an ONVIF answer names Sunell.
         let main = "/snl/live/1/1".to_string();
@@ -662,7 +662,7 @@ mod tests {
 
     #[test]
     fn a_models_entry_goes_first_for_that_model() {
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let multi = decide(
             k,
             &[clue(
@@ -688,7 +688,7 @@ mod tests {
 
     #[test]
     fn a_found_path_brings_its_makers_other_paths() {
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let asked = vec!["/Src/MediaInput/stream_1".to_string()];
         let s = siblings_in(k, "/Src/MediaInput/stream_1", &asked, &[]);
         assert_eq!(s[0], "/Src/MediaInput/stream_2");
@@ -701,7 +701,7 @@ mod tests {
     /// named, every entry's.
     #[test]
     fn a_named_makers_path_brings_only_that_makers_siblings() {
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let hik = k.vendor("hikvision").unwrap();
         let asked = vec!["/Streaming/Channels/101".to_string()];
         let named = siblings_in(k, &asked[0], &asked, &[hik]);
@@ -721,7 +721,7 @@ mod tests {
 
     #[test]
     fn the_walk_is_bounded_and_holds_every_documented_main_path() {
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let w = plan_in(k, &[], &Identity::default());
         assert_eq!(w.first.len(), FIRST_ROUND);
         assert!(w.first.len() + w.rest.len() <= MAX_PATHS);
@@ -738,7 +738,7 @@ mod tests {
     #[test]
     #[allow(clippy::print_stdout)] // the figures are this test's report
     fn shares_of_makers_whose_main_path_is_asked() {
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let unknown = plan_in(k, &[], &Identity::default());
         let all: Vec<&String> = unknown.first.iter().chain(&unknown.rest).collect();
         let (mut makers, mut first_try, mut first_round, mut reached) = (0, 0, 0, 0);
@@ -799,7 +799,7 @@ mod tests {
     #[test]
     fn a_makers_name_or_mac_block_puts_its_main_path_first() {
         use crate::analyze::identity::{clue_from_mac, clue_from_rtsp};
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let (mut makers, mut blocks, mut failed) = (0, 0, Vec::new());
         for v in &k.vendors {
             let Some(id) = k.vendor(&v.id) else { continue };
@@ -812,7 +812,7 @@ mod tests {
                 failed.push(format!("Server: {} asks {by_name:?}", id.display_name()));
             }
             for o in &v.organisations {
-                let named = crate::knowledge::oui::macs_of(o)
+                let named = knowledge::oui::macs_of(o)
                     .into_iter()
                     .map(|m| m.map(|b| format!("{b:02x}")).join(":"))
                     .find(|mac| k.mac_maker(mac).vendor == Some(id));
@@ -834,7 +834,7 @@ mod tests {
 
     #[test]
     fn why_no_path_was_found() {
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let id = decide(k, &[clue(k, "milesight", ClueSource::Mac, None)]);
         let answers = [(404u16, 41u32)].into_iter().collect();
         let line = why_none(&id, 41, &answers, &Login::NotAsked);
@@ -897,5 +897,35 @@ mod tests {
             "/unicast/c4/s0/live"
         );
         assert_eq!(ChannelScheme::of("/11"), None);
+    }
+
+    /// The exports number a camera's channel as the channel walk does (`export::cameras::channel`).
+    #[test]
+    fn channels_as_the_channel_walk_numbers_them() {
+        for url in [
+            "rtsp://198.18.0.1:554/Streaming/Channels/101",
+            "rtsp://198.18.0.1:554/Streaming/Channels/202",
+            "rtsp://198.18.0.1/cam/realmonitor?channel=3&subtype=1",
+            "rtsp://198.18.0.1/unicast/c12/s0/live",
+            "rtsp://198.18.0.1/Preview_05_sub",
+            "rtsp://198.18.0.1/h264Preview_01_main",
+            "rtsp://198.18.0.1/live",
+            "rtsp://198.18.0.1/Streaming/Channels/1",
+            "rtsp://198.18.0.1/cam/realmonitor?channel=0",
+            "rtmp://198.18.0.1/live/stream",
+        ] {
+            let path = &url[url.find("0.1").unwrap() + 3..];
+            let path = path.trim_start_matches(":554");
+            let walked = channel_of(path).filter(|&c| c > 0);
+            assert_eq!(export::cameras::channel(url), walked.unwrap_or(1), "{url}");
+        }
+        assert_eq!(
+            export::cameras::channel("rtsp://198.18.0.1:554/Streaming/Channels/202"),
+            2
+        );
+        assert_eq!(
+            export::cameras::channel("rtsp://198.18.0.1/unicast/c12/s0/live"),
+            12
+        );
     }
 }

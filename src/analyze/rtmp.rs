@@ -2,7 +2,7 @@
 //! usual application/stream names play on it.
 //!
 //! The simple handshake (C0+C1, S0+S1+S2, C2) proves RTMP. Then each application name (`rtmp_apps`
-//! of `data/rtmp.yaml`, [`crate::knowledge`]) is connected to, and each accepted one's stream names
+//! of `data/rtmp.yaml`, [`knowledge`]) is connected to, and each accepted one's stream names
 //! (`rtmp_streams`) are played, one connection per name,
 //! listening up to [`PLAY_WINDOW`]. A name plays when `onMetaData` or media arrive:
 //! `NetStream.Play.Start` alone proves nothing, since nginx-rtmp starts any name and waits for a
@@ -14,15 +14,15 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::error::{AnalyzeError, NetError};
-pub use crate::net::rtmp::{Conn, handshake};
+use error::{AnalyzeError, NetError};
 use model::{AudioInfo, Protocol, Stream, VideoInfo};
+pub use net::rtmp::{Conn, handshake};
 use proto::rtmp::{self, chunk::message_type};
 
 // Application names tried (nginx-rtmp's and SRS's `live`, Reolink's `bcs`, ...) and stream names
 // tried in each accepted application (Reolink `channel0_main.bcs`, docs/design/protocols.md, "RTMP
 // handshake") are data: `rtmp_apps` and `rtmp_streams` of `data/rtmp.yaml`, read through
-// `crate::knowledge::get()`.
+// `knowledge::get()`.
 
 /// How long plays are listened to.
 pub const PLAY_WINDOW: Duration = Duration::from_millis(1500);
@@ -40,7 +40,7 @@ pub struct RtmpFindings {
 }
 
 fn rtmp_url(addr: SocketAddr, app: &str, name: Option<&str>) -> String {
-    let host = crate::net::zone::authority(addr);
+    let host = net::zone::authority(addr);
     match name {
         Some(n) => format!("rtmp://{host}/{app}/{n}"),
         None => format!("rtmp://{host}/{app}"),
@@ -70,7 +70,7 @@ pub async fn analyze(
     for app in hinted
         .iter()
         .map(|(app, _)| app.as_str())
-        .chain(crate::knowledge::get().rtmp_apps())
+        .chain(knowledge::get().rtmp_apps())
     {
         if !tried.iter().any(|a| a == app) {
             tried.push(app.to_string());
@@ -96,7 +96,7 @@ pub async fn analyze(
         .rtmp_names()
         .into_iter()
         .chain(
-            crate::knowledge::get()
+            knowledge::get()
                 .rtmp_streams()
                 .into_iter()
                 .map(str::to_string),
@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn the_note_names_the_accepted_applications() {
-        let tried: Vec<String> = crate::knowledge::get()
+        let tried: Vec<String> = knowledge::get()
             .rtmp_apps()
             .iter()
             .map(|a| a.to_string())

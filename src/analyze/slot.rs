@@ -4,7 +4,7 @@
 //! the window's first second the walks that wait do not keep the other ports' analyses from
 //! starting (issue 83: 1.5 s of every early camera's slot). At most as many slots are lent at once
 //! as there are slots, so the connections a waiting analysis keeps open stay within twice the
-//! analyses' share of the open-file limit ([`crate::net::analysis_slots`]).
+//! analyses' share of the open-file limit ([`net::analysis_slots`]).
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

@@ -19,11 +19,11 @@ use retina::client::{
     SetupOptions, TcpTransportOptions, Transport, UdpTransportOptions,
 };
 
-use crate::credentials::Credential;
-use crate::error::{fmt_duration, one_line};
-use crate::net::media_budget::{MediaBudget, Pull};
-use crate::net::rtsp::{Busy, USER_AGENT, is_busy, start_patience};
+use credentials::Credential;
+use error::{fmt_duration, one_line};
 use model::Measured;
+use net::media_budget::{MediaBudget, Pull};
+use net::rtsp::{Busy, USER_AGENT, is_busy, start_patience};
 
 /// Distinct frames (RTP timestamps) after which the measurement is good enough to stop early.
 const ENOUGH_FRAMES: u32 = 26;
@@ -307,7 +307,7 @@ pub(crate) struct Step {
 
 /// One retina call under `timeout`, its failure a message naming the step and the URL. Each step
 /// is one RTSP request (DESCRIBE, SETUP, PLAY; retina's answer to a 401 and its TEARDOWN are not
-/// counted): it takes a token of the device's gate ([`crate::net::host_gate`]) first, and is
+/// counted): it takes a token of the device's gate ([`net::host_gate`]) first, and is
 /// counted there.
 pub(crate) async fn step<T>(
     what: &str,
@@ -316,7 +316,7 @@ pub(crate) async fn step<T>(
     fut: impl std::future::Future<Output = Result<T, retina::Error>>,
 ) -> Result<T, Step> {
     if let Some(ip) = url_ip(url) {
-        crate::net::host_gate::request(ip, crate::net::host_gate::Wire::Rtsp).await;
+        net::host_gate::request(ip, net::host_gate::Wire::Rtsp).await;
     }
     let asked = std::time::Instant::now();
     let r = tokio::time::timeout(timeout, fut).await;
@@ -406,7 +406,7 @@ async fn once(
             .map_err(|e| Step {
                 message: format!(
                     "RTSP SETUP {url}: RTP over TCP refused ({}) and over UDP: {}",
-                    crate::net::rtsp::status_words(status),
+                    net::rtsp::status_words(status),
                     e.message
                 ),
                 ..e

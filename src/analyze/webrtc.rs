@@ -7,9 +7,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::error::{AnalyzeError, NetError};
-pub use crate::net::stun::{binding_tcp, binding_udp};
+use error::{AnalyzeError, NetError};
 use input::setting::Repeat;
+pub use net::stun::{binding_tcp, binding_udp};
 use proto::stun::StunResponse;
 
 /// The STUN/TURN port (RFC 5389 §18.4).
@@ -85,9 +85,9 @@ impl WhepTarget {
         method: &str,
         path: &str,
         body: &str,
-    ) -> Result<crate::net::rtsp::Reply, NetError> {
+    ) -> Result<net::rtsp::Reply, NetError> {
         let host = self.host();
-        let req = crate::net::http::Request {
+        let req = net::http::Request {
             method,
             host: &host,
             path,
@@ -95,7 +95,7 @@ impl WhepTarget {
             body,
             authorization: None,
         };
-        crate::net::http::send_over(
+        net::http::send_over(
             self.addr,
             &req,
             self.tls,
@@ -131,7 +131,7 @@ pub async fn whep(
         }
     }
     let mut random = [0u8; 64];
-    crate::net::random_bytes(&mut random);
+    net::random_bytes(&mut random);
     let offer = whep::offer(&whep::OfferKeys::from_random(&random));
     let reply = match t.send("POST", path, &offer).await {
         Ok(r) => r,

@@ -6,7 +6,7 @@
 
 use super::rules::finding;
 use super::{Context, Finding, FindingId, Severity};
-use crate::knowledge::advisories::{Advisory, Affected, InRange};
+use knowledge::advisories::{Advisory, Affected, InRange};
 use model::Device;
 
 /// `firmware-advisory`: every advisory of the device's maker with a model pattern that names the
@@ -18,7 +18,7 @@ pub fn firmware_advisory(d: &Device, ctx: &Context, advisories: &[Advisory]) -> 
     let (Some(vendor), Some(model)) = (d.vendor.as_deref(), d.model.as_deref()) else {
         return Vec::new();
     };
-    let Some(maker) = crate::knowledge::get().vendor_for_text(vendor) else {
+    let Some(maker) = knowledge::get().vendor_for_text(vendor) else {
         return Vec::new();
     };
     let firmware = d.firmware.as_deref().map(str::trim).unwrap_or_default();
@@ -128,7 +128,7 @@ pub fn coverage(d: &Device, ctx: &Context, advisories: &[Advisory]) -> Vec<super
     let Some(maker) = d
         .vendor
         .as_deref()
-        .and_then(|v| crate::knowledge::get().vendor_for_text(v))
+        .and_then(|v| knowledge::get().vendor_for_text(v))
     else {
         return Vec::new();
     };
@@ -138,7 +138,7 @@ pub fn coverage(d: &Device, ctx: &Context, advisories: &[Advisory]) -> Vec<super
         .filter_map(|a| {
             Some(super::Coverage {
                 device: super::DeviceRef::of(d, ctx.site.as_deref()),
-                maker: crate::knowledge::display_name(&a.vendor),
+                maker: knowledge::display_name(&a.vendor),
                 advisory: a.id.clone(),
                 left_out: a.coverage_note()?.to_string(),
                 source: a
@@ -201,7 +201,7 @@ mod tests {
     }
 
     fn embedded() -> &'static [Advisory] {
-        &crate::knowledge::embedded().advisories
+        &knowledge::embedded().advisories
     }
 
     fn ids(f: &[Finding]) -> Vec<(String, Severity)> {

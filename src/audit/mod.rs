@@ -239,7 +239,7 @@ pub fn judge(devices: &[Device], ctx: &Context) -> Vec<Finding> {
             found.extend(known::firmware_advisory(
                 d,
                 ctx,
-                &crate::knowledge::get().advisories,
+                &knowledge::get().advisories,
             ));
             found
         })
@@ -357,7 +357,7 @@ impl AuditReport {
         let coverage = report
             .devices
             .iter()
-            .flat_map(|d| known::coverage(d, ctx, &crate::knowledge::get().advisories))
+            .flat_map(|d| known::coverage(d, ctx, &knowledge::get().advisories))
             .collect();
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
         let cameras: Vec<&Device> = report.devices.iter().filter(|d| is_camera(d)).collect();

@@ -28,10 +28,10 @@ pub async fn snmp(report: &mut Report, wait: Duration) {
     use futures::StreamExt;
     let asked: Vec<(usize, Answers)> = futures::stream::iter(report.devices.iter().enumerate())
         .map(|(i, d)| {
-            let addr = std::net::SocketAddr::new(d.ip, crate::net::snmp::PORT);
+            let addr = std::net::SocketAddr::new(d.ip, net::snmp::PORT);
             async move {
                 let answers = futures::future::join_all(COMMUNITIES.iter().map(|c| async move {
-                    match crate::net::snmp::sys_descr(addr, c, wait).await {
+                    match net::snmp::sys_descr(addr, c, wait).await {
                         Ok(Some(r)) if r.error_status == 0 => Some((c.to_string(), r.sys_descr)),
                         Ok(_) => None,
                         Err(e) => {
@@ -90,7 +90,7 @@ pub async fn tls_legacy(report: &mut Report, connect_timeout: Duration, timeout:
         .collect();
     let answers: Vec<(usize, usize, Option<String>)> = futures::stream::iter(ports)
         .map(|(i, j, addr)| async move {
-            let got = crate::net::tls::legacy_hello(addr, connect_timeout, timeout).await;
+            let got = net::tls::legacy_hello(addr, connect_timeout, timeout).await;
             let legacy = match got {
                 Ok(Some(HelloAnswer::Agreed(v))) if v <= TLS11 => Some(version_name(v)),
                 Ok(_) => None,
@@ -123,12 +123,11 @@ pub async fn tls_legacy(report: &mut Report, connect_timeout: Duration, timeout:
 /// host's failed-login budget or at a lockout ([`try_device`]).
 pub fn defaults_for<'a>(
     vendor: Option<&str>,
-    all: &'a [crate::knowledge::DefaultCredential],
-) -> Vec<&'a crate::knowledge::DefaultCredential> {
-    let maker = vendor.and_then(|v| crate::knowledge::get().vendor_for_text(v));
-    let own =
-        |d: &&crate::knowledge::DefaultCredential| maker.is_some_and(|m| d.vendor == m.as_str());
-    let mut out: Vec<&crate::knowledge::DefaultCredential> = Vec::new();
+    all: &'a [knowledge::DefaultCredential],
+) -> Vec<&'a knowledge::DefaultCredential> {
+    let maker = vendor.and_then(|v| knowledge::get().vendor_for_text(v));
+    let own = |d: &&knowledge::DefaultCredential| maker.is_some_and(|m| d.vendor == m.as_str());
+    let mut out: Vec<&knowledge::DefaultCredential> = Vec::new();
     for d in all.iter().filter(own).chain(all.iter().filter(|d| !own(d))) {
         if !out
             .iter()
@@ -141,13 +140,13 @@ pub fn defaults_for<'a>(
 }
 
 /// Whose default `user`/`password` is: every maker documenting it, by display name.
-fn makers_of(all: &[crate::knowledge::DefaultCredential], user: &str, password: &str) -> String {
+fn makers_of(all: &[knowledge::DefaultCredential], user: &str, password: &str) -> String {
     let mut names: Vec<String> = Vec::new();
     for d in all
         .iter()
         .filter(|d| d.username == user && d.password == password)
     {
-        let n = crate::knowledge::display_name(&d.vendor);
+        let n = knowledge::display_name(&d.vendor);
         if !names.contains(&n) {
             names.push(n);
         }
@@ -169,12 +168,12 @@ pub async fn default_credentials(
     settings: &input::setting::Settings,
 ) {
     use futures::StreamExt;
-    let all = &crate::knowledge::get().default_credentials;
+    let all = &knowledge::get().default_credentials;
     if settings.get(&crate::analyze::context::NO_AUTH) || all.is_empty() {
         return;
     }
-    let connect_timeout = settings.get(&crate::net::CONNECT_TIMEOUT);
-    let timeout = settings.get(&crate::net::TIMEOUT);
+    let connect_timeout = settings.get(&net::CONNECT_TIMEOUT);
+    let timeout = settings.get(&net::TIMEOUT);
     // The scan's own credentials that are factory defaults, where they opened a stream.
     for d in &mut report.devices {
         let mut found = Vec::new();
@@ -211,8 +210,8 @@ pub async fn default_credentials(
 }
 
 fn login(
-    all: &[crate::knowledge::DefaultCredential],
-    def: &crate::knowledge::DefaultCredential,
+    all: &[knowledge::DefaultCredential],
+    def: &knowledge::DefaultCredential,
     s: &model::Stream,
     given: bool,
 ) -> DefaultLogin {
@@ -236,8 +235,8 @@ fn login(
 /// the scan's login path; the host's budget session serialises them.
 async fn try_device(
     d: &model::Device,
-    tries: &[&crate::knowledge::DefaultCredential],
-    all: &[crate::knowledge::DefaultCredential],
+    tries: &[&knowledge::DefaultCredential],
+    all: &[knowledge::DefaultCredential],
     auth: &crate::analyze::context::AuthSettings,
     connect_timeout: Duration,
     timeout: Duration,
@@ -258,9 +257,9 @@ async fn try_device(
     if locked.is_empty() || tries.is_empty() {
         return Vec::new();
     }
-    let creds: Vec<crate::credentials::Credential> = tries
+    let creds: Vec<credentials::Credential> = tries
         .iter()
-        .map(|t| crate::credentials::Credential::new(t.username.clone(), t.password.clone()))
+        .map(|t| credentials::Credential::new(t.username.clone(), t.password.clone()))
         .collect();
     // Credentials may be sent (`default_credentials` returned early with `--no-auth`); no PLAY.
     let mut ctx = ScanContext::anonymous(connect_timeout, timeout)
@@ -335,15 +334,15 @@ mod tests {
         };
         let auth = AuthSettings {
             credentials: std::sync::Arc::new(vec![
-                crate::credentials::Credential::new("root", "site-own"),
-                crate::credentials::Credential::new("admin", "12345"),
+                credentials::Credential::new("root", "site-own"),
+                credentials::Credential::new("admin", "12345"),
             ]),
             budget: std::sync::Arc::new(AuthBudget::new(3)),
         };
         let t = Duration::from_millis(100);
         let mut settings = input::setting::Settings::default();
-        settings.set(&crate::net::CONNECT_TIMEOUT, t);
-        settings.set(&crate::net::TIMEOUT, t);
+        settings.set(&net::CONNECT_TIMEOUT, t);
+        settings.set(&net::TIMEOUT, t);
         settings.set(&crate::analyze::context::NO_AUTH, true);
         default_credentials(&mut report, &auth, &settings).await;
         assert!(report.devices[0].default_logins.is_empty(), "--no-auth");
@@ -363,8 +362,8 @@ mod tests {
     /// makers once, in the file's order.
     #[test]
     fn which_defaults_a_device_gets() {
-        let all = &crate::knowledge::embedded().default_credentials;
-        let users = |v: Vec<&crate::knowledge::DefaultCredential>| {
+        let all = &knowledge::embedded().default_credentials;
+        let users = |v: Vec<&knowledge::DefaultCredential>| {
             v.iter()
                 .map(|d| format!("{}/{}", d.vendor, d.username))
                 .collect::<Vec<_>>()

@@ -1,16 +1,16 @@
 //! An audit as people and programs read it: a table grouped by severity (device strings through
-//! [`crate::sanitize::terminal`]), the versioned JSON document ([`super::AuditReport`]), and CSV
+//! [`sanitize::terminal`]), the versioned JSON document ([`super::AuditReport`]), and CSV
 //! (one row per finding, then one per commissioning result; cells through
-//! [`crate::sanitize::spreadsheet`]).
+//! [`sanitize::spreadsheet`]).
 
 use std::io::{self, Write};
 
-use crate::export::table::fit::{Column, Text};
-use crate::export::table::{col, write_wrapped as wrapped};
+use export::table::fit::{Column, Text};
+use export::table::{col, write_wrapped as wrapped};
 
 use super::plan::{Commissioning, PlanResult};
 use super::{AuditReport, DeviceRef, Finding, Severity};
-use crate::sanitize::{spreadsheet, terminal};
+use sanitize::{spreadsheet, terminal};
 
 /// The CSV's columns.
 pub const CSV_HEADER: [&str; 15] = [
@@ -25,7 +25,7 @@ fn fitted(
     width: Option<u16>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    crate::export::table::write_fitted(columns, rows, (width, "-f json or -f html"), out)
+    export::table::write_fitted(columns, rows, (width, "-f json or -f html"), out)
 }
 
 fn device_cell(d: &DeviceRef) -> String {

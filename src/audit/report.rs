@@ -7,7 +7,7 @@
 //! commissioning table, then each camera: its picture ([`super::thumbnail`]) or why it has none,
 //! its identity, its streams with their facts and state, its findings with their fixes; then the
 //! devices that are no cameras but have findings. Every string a device sent goes through
-//! [`crate::sanitize::html`] (a camera's name is as hostile as any other byte from the network).
+//! [`sanitize::html`] (a camera's name is as hostile as any other byte from the network).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -17,8 +17,8 @@ use base64::Engine as _;
 use super::plan::{Commissioning, PlanResult, PlanState};
 use super::thumbnail::{Pictures, Thumbnail};
 use super::{AuditReport, Finding, Severity, is_camera};
-use crate::sanitize::html as escape;
 use model::{Device, Stream, StreamStatus};
+use sanitize::html as escape;
 
 /// The page's look, screen and print.
 const STYLE: &str = r#"

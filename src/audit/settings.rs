@@ -11,7 +11,7 @@ use input::setting::{Declared, Repeat, SWITCH, Setting, path, switch};
 pub static SETTINGS: &[&dyn Declared] = &[
     &FROM_DB,
     &EXPECT,
-    &crate::export::OUTPUT,
+    &export::OUTPUT,
     &FFMPEG,
     &NO_THUMBNAILS,
     &CHECK_DEFAULTS,

@@ -1,7 +1,7 @@
 //! The handover report's pictures: one small JPEG per camera, taken the cheapest way the camera
 //! allows, and when there is none, why.
 //!
-//! In order ([`sources`], pure): the camera's snapshot URL ([`crate::net::snapshot`], its own
+//! In order ([`sources`], pure): the camera's snapshot URL ([`net::snapshot`], its own
 //! address only), else one frame of its MJPEG stream (the first whole JPEG part, read here), else
 //! a keyframe of a video stream (RTSP, RTMP, HLS, DASH, HTTP-FLV/TS) decoded by ffmpeg, when
 //! ffmpeg is installed (the same way `--ffprobe` uses ffprobe: run only when asked for a report,
@@ -29,8 +29,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::analyze::ffconcat;
 use crate::analyze::rtsp::keyframe::{self as rtsp_keyframe, KeyframeError};
-use crate::net::{http, snapshot};
 use model::{Credential, Device, Protocol, Stream};
+use net::{http, snapshot};
 use proto::mjpeg;
 
 /// All tries for one camera, first byte to last picture. 12 s: a video keyframe comes within one
@@ -158,7 +158,7 @@ pub async fn gather(
                 Ok(r) => r,
                 Err(_) => Err(format!(
                     "no picture within {}",
-                    crate::error::fmt_duration(DEADLINE)
+                    error::fmt_duration(DEADLINE)
                 )),
             };
             let got = got.map(|mut t| {
@@ -338,7 +338,7 @@ async fn keyframe(
     s: &Stream,
     creds: &[Credential],
 ) -> Result<Vec<u8>, String> {
-    let (url, in_url) = crate::credentials::split_userinfo(&s.url);
+    let (url, in_url) = credentials::split_userinfo(&s.url);
     let cred = in_url.or_else(|| {
         store::working_credential(s, d.ip, creds).map(|(username, password)| Credential {
             username,
@@ -456,7 +456,7 @@ async fn run_ffmpeg(
     let (status, out, err) = tokio::time::timeout(DEADLINE, work).await.map_err(|_| {
         format!(
             "ffmpeg gave no picture within {}",
-            crate::error::fmt_duration(DEADLINE)
+            error::fmt_duration(DEADLINE)
         )
     })??;
     if snapshot::image_type(&out) == Some("image/jpeg") {
@@ -471,7 +471,7 @@ async fn run_ffmpeg(
     Err(format!(
         "ffmpeg gave no picture ({status}{}{})",
         if said.is_empty() { "" } else { ": " },
-        crate::sanitize::terminal(&redact(said))
+        sanitize::terminal(&redact(said))
     ))
 }
 

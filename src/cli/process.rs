@@ -13,8 +13,8 @@ pub struct Process {
 }
 
 /// The error every setting reports a bad value with.
-pub fn invalid(field: &'static str, value: &str, reason: &str) -> crate::error::Error {
-    crate::error::Error::InvalidValue {
+pub fn invalid(field: &'static str, value: &str, reason: &str) -> error::Error {
+    error::Error::InvalidValue {
         field,
         value: value.to_string(),
         reason: reason.to_string(),

@@ -72,12 +72,9 @@ impl<L: SettingList> SettingArgs<L> {
     /// Every setting of the list: the value given here, else the one `file` spells (the config
     /// file's, by key), else its default; a value its parser refuses is a usage error naming its
     /// key.
-    pub fn resolve(
-        &self,
-        file: &BTreeMap<String, String>,
-    ) -> Result<Settings, crate::error::Error> {
+    pub fn resolve(&self, file: &BTreeMap<String, String>) -> Result<Settings, error::Error> {
         Settings::resolve(L::LIST, &self.0, file).map_err(|(field, value, reason)| {
-            crate::error::Error::InvalidValue {
+            error::Error::InvalidValue {
                 field,
                 value,
                 reason,
@@ -86,7 +83,7 @@ impl<L: SettingList> SettingArgs<L> {
     }
 
     /// [`SettingArgs::resolve`] with no config file (a list the file does not hold).
-    pub fn values(&self) -> Result<Settings, crate::error::Error> {
+    pub fn values(&self) -> Result<Settings, error::Error> {
         self.resolve(&BTreeMap::new())
     }
 }
@@ -312,11 +309,11 @@ mod tests {
             (&["watch"], crate::cmds::scan::FIND),
             (&["convert", "r.json"], crate::scan::output::SETTINGS),
             (&["man"], MAN),
-            (&["devices"], crate::export::inventory::ROWS),
-            (&["history"], crate::export::inventory::ROWS),
-            (&["scans"], crate::export::inventory::ROWS),
-            (&["hub", "list-sites"], crate::export::inventory::ROWS),
-            (&["diff"], crate::export::inventory::DOC),
+            (&["devices"], export::inventory::ROWS),
+            (&["history"], export::inventory::ROWS),
+            (&["scans"], export::inventory::ROWS),
+            (&["hub", "list-sites"], export::inventory::ROWS),
+            (&["diff"], export::inventory::DOC),
             (&["doctor"], crate::doctor::FORMATS),
             (&["serve"], crate::serve::SETTINGS),
             (&["serve"], crate::push::settings::OPTIONS),
@@ -325,8 +322,8 @@ mod tests {
                 crate::push::settings::SETTINGS,
             ),
             (&["scan"], crate::push::settings::AFTER_SCAN),
-            (&["interfaces"], crate::net::interfaces::LISTING),
-            (&["signatures"], crate::knowledge::listing::LISTING),
+            (&["interfaces"], net::interfaces::LISTING),
+            (&["signatures"], knowledge::listing::LISTING),
             (&["watch"], crate::watch::settings::SETTINGS),
             (&["watch"], crate::notify::SETTINGS),
             (&["doctor"], NOTIFY),
@@ -335,7 +332,7 @@ mod tests {
             (&["scan"], store::settings::INVENTORY),
             (&["devices"], store::settings::DEVICES),
             (&["history"], store::settings::HISTORY),
-            (&["scans"], crate::table_writer::WIDTH_LIST),
+            (&["scans"], table_writer::WIDTH_LIST),
             (&["hub", "remove-site", "lab"], store::site_admin::HUB_DB),
             (&["hub", "add-site", "lab"], store::site_admin::ADD_SITE),
             (

@@ -1,9 +1,9 @@
 //! `camscan backup FILE`: the inventory copied while it is in use ([`store::Store::backup`]:
 //! SQLite's own `VACUUM INTO` through the one connection this command holds).
 
-use crate::error::exit;
 use crate::record::CommandError;
 use clap::Args;
+use error::exit;
 use input::environment::Environment;
 
 use super::query::open;

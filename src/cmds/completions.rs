@@ -17,5 +17,5 @@ pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
 
 pub(super) fn run(args: &CompletionsArgs) -> Result<u8, CommandError> {
     completions(args.shell, &mut std::io::stdout().lock());
-    Ok(crate::error::exit::FOUND)
+    Ok(error::exit::FOUND)
 }

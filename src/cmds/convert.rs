@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::Cli;
-use crate::error::Error;
+use error::Error;
 use crate::record::CommandError;
 use crate::scan::output::{self, ReportOutput};
 use model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
@@ -33,7 +33,7 @@ pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     let printing = ReportOutput {
         format: given.get(&output::FORMAT),
         format_options: out.format_options.values()?,
-        output: given.get(&crate::export::OUTPUT),
+        output: given.get(&export::OUTPUT),
         width: out.table.width()?.or(cli.env.columns()),
         color: cli
             .color()
@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn a_report_is_read_back_and_anything_else_refused() {
-        let report = crate::export::fixtures::report();
+        let report = export::fixtures::report();
         let text = serde_json::to_vec(&report).unwrap();
         assert_eq!(parse(&text).unwrap(), report);
         assert!(parse(b"{").unwrap_err().starts_with("not JSON"));
@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn a_version_1_report_reads_its_unplayed_ok_streams_as_unverified() {
         use model::StreamStatus;
-        let report = crate::export::fixtures::report();
+        let report = export::fixtures::report();
         let mut v1 = serde_json::to_value(&report).unwrap();
         v1["schema_version"] = 1.into();
         let streams = v1["devices"][0]["streams"].as_array_mut().unwrap();

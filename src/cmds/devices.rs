@@ -34,10 +34,7 @@ pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandEr
     let width = super::stdout_width(args.table.width()?, env);
     use store::settings as set;
     let filters = args.filters.values()?;
-    let format = args
-        .format
-        .values()?
-        .get(&crate::export::inventory::ROWS_FORMAT);
+    let format = args.format.values()?.get(&export::inventory::ROWS_FORMAT);
     let store = open(&args.store, env)?;
     let q = DeviceQuery {
         state: filters.get(&set::STATE),
@@ -51,6 +48,6 @@ pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandEr
         site: args.store.site()?,
     };
     let list = store.devices(&q)?;
-    write_stdout(|out| crate::export::inventory::devices(&list, format, width, out))?;
+    write_stdout(|out| export::inventory::devices(&list, format, width, out))?;
     Ok(some(!list.is_empty()))
 }

@@ -2,9 +2,9 @@
 //! becomes of the entries camscan wrote for it in other tools (left there: `push --prune` removes
 //! them).
 
-use crate::error::exit;
 use crate::record::CommandError;
 use clap::Args;
+use error::exit;
 use input::environment::Environment;
 use store::PushedAs;
 
@@ -56,7 +56,7 @@ pub(super) fn left_in_tools(pushed: &[PushedAs]) -> Vec<String> {
         .map(|((tool, target), names)| {
             let names: Vec<String> = names
                 .iter()
-                .map(|n| crate::sanitize::terminal(n).into_owned())
+                .map(|n| sanitize::terminal(n).into_owned())
                 .collect();
             format!(
                 "Left in {tool} at {target}: {} (camscan pushed it there; `camscan push {tool} \

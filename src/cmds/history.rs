@@ -1,8 +1,8 @@
 //! `camscan history [DEVICE]`: the inventory's events, newest first.
 
-use crate::error::exit;
 use crate::record::CommandError;
 use clap::Args;
+use error::exit;
 use input::environment::Environment;
 use store::{DeviceQuery, EventQuery};
 
@@ -36,10 +36,7 @@ pub struct HistoryArgs {
 pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandError> {
     // Every value read before anything is opened.
     let width = super::stdout_width(args.table.width()?, env);
-    let format = args
-        .format
-        .values()?
-        .get(&crate::export::inventory::ROWS_FORMAT);
+    let format = args.format.values()?.get(&export::inventory::ROWS_FORMAT);
     let store = open(&args.store, env)?;
     if let Some(d) = &args.device
         && store.device(d, args.store.site()?.as_deref())?.is_none()
@@ -65,8 +62,6 @@ pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandEr
         ..DeviceQuery::default()
     })?;
     let then = store.event_addresses(&events)?;
-    write_stdout(|out| {
-        crate::export::inventory::events(&events, (&devices, &then), format, width, out)
-    })?;
+    write_stdout(|out| export::inventory::events(&events, (&devices, &then), format, width, out))?;
     Ok(some(!events.is_empty()))
 }

@@ -3,14 +3,14 @@
 
 use std::io;
 
-use crate::error::{Error, exit};
 use crate::record::CommandError;
+use error::{Error, exit};
 
-/// `camscan interfaces`' settings ([`crate::net::interfaces::LISTING`]).
+/// `camscan interfaces`' settings ([`net::interfaces::LISTING`]).
 pub struct Interfaces;
 
 impl crate::cli::SettingList for Interfaces {
-    const LIST: &'static [&'static dyn input::setting::Declared] = crate::net::interfaces::LISTING;
+    const LIST: &'static [&'static dyn input::setting::Declared] = net::interfaces::LISTING;
 }
 
 #[derive(Debug, clap::Args, Default)]
@@ -23,28 +23,27 @@ pub struct InterfacesArgs {
     pub format: crate::cli::SettingArgs<InterfacesFormats>,
 }
 
-/// `camscan interfaces -f` ([`crate::export::interfaces::FORMATS`]).
+/// `camscan interfaces -f` ([`export::interfaces::FORMATS`]).
 pub struct InterfacesFormats;
 
 impl crate::cli::SettingList for InterfacesFormats {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::export::interfaces::FORMATS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = export::interfaces::FORMATS;
 }
 
 /// `camscan interfaces`: print the interfaces and the scan plan. Sends nothing.
 #[allow(clippy::print_stdout)]
 pub(super) fn run(args: &InterfacesArgs) -> Result<u8, CommandError> {
-    use crate::net::interfaces::{LIST_LARGE, LIST_ONLY};
+    use net::interfaces::{LIST_LARGE, LIST_ONLY};
     let given = args.settings.values()?;
     let format = args
         .format
         .values()?
-        .get(&crate::export::interfaces::INTERFACES_FORMAT);
-    let nets = crate::net::interfaces::list().map_err(Error::Interfaces)?;
+        .get(&export::interfaces::INTERFACES_FORMAT);
+    let nets = net::interfaces::list().map_err(Error::Interfaces)?;
     let only = given.get(&LIST_ONLY);
-    let plan = crate::net::interfaces::plan(nets, only.as_deref(), given.get(&LIST_LARGE));
+    let plan = net::interfaces::plan(nets, only.as_deref(), given.get(&LIST_LARGE));
     let mut out = io::stdout().lock();
-    let written = crate::export::interfaces::write(&plan, format, &mut out);
+    let written = export::interfaces::write(&plan, format, &mut out);
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::FOUND),
         Err(source) => Err(Error::WriteOutput {

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::cli::file::FileValues;
-use crate::error::Error;
 use crate::record::CommandError;
+use error::Error;
 use input::environment::Environment;
 use store::{Inventory, InventoryAt};
 
@@ -43,7 +43,7 @@ pub struct GivenInventory {
 
 impl DbArgs {
     /// What was given of the inventory's settings; a value its parser refuses is the error.
-    pub fn given(&self) -> Result<GivenInventory, crate::error::Error> {
+    pub fn given(&self) -> Result<GivenInventory, error::Error> {
         use store::settings::{CREDENTIAL_KEY, DB, DB_PASSWORD_FILE, SITE};
         let v = self.settings.values()?;
         Ok(GivenInventory {
@@ -55,23 +55,23 @@ impl DbArgs {
     }
 
     /// `--site`, given.
-    pub fn site(&self) -> Result<Option<String>, crate::error::Error> {
+    pub fn site(&self) -> Result<Option<String>, error::Error> {
         Ok(self.given()?.site)
     }
 }
 
-/// `-f` of the inventory's lists ([`crate::export::inventory::ROWS`]).
+/// `-f` of the inventory's lists ([`export::inventory::ROWS`]).
 pub struct Rows;
 
 impl crate::cli::SettingList for Rows {
-    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::inventory::ROWS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = export::inventory::ROWS;
 }
 
-/// `-f` of `show` and `diff` ([`crate::export::inventory::DOC`]).
+/// `-f` of `show` and `diff` ([`export::inventory::DOC`]).
 pub struct Doc;
 
 impl crate::cli::SettingList for Doc {
-    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::inventory::DOC;
+    const LIST: &'static [&'static dyn input::setting::Declared] = export::inventory::DOC;
 }
 
 /// The inventory `db` names, with its secrets in their default places in `env` (a PostgreSQL

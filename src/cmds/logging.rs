@@ -24,7 +24,7 @@ pub fn init(cli: &Cli) {
     } else {
         LevelFilter::WARN
     };
-    let filter = match asked.as_deref().map(str::parse::<Targets>) {
+    let filter = match asked.as_deref().map(|a| with_crates(a).parse::<Targets>()) {
         Some(Ok(t)) => t,
         _ => Targets::new()
             .with_default(quiet)
@@ -60,6 +60,46 @@ pub fn init(cli: &Cli) {
         .try_init();
 }
 
+/// The workspace's crates below this one (`crates/`): their log lines' targets are their library
+/// names (`net::rtsp`, `registry`), not `camscan::…`.
+const CRATES: &[&str] = &[
+    "credentials",
+    "error",
+    "export",
+    "input",
+    "knowledge",
+    "model",
+    "net",
+    "proto",
+    "registry",
+    "sanitize",
+    "store",
+    "table_writer",
+];
+
+/// A `--log` filter as it was written before the crates: a `camscan` directive names the crates
+/// below too (`camscan=debug` is camscan's detail, wherever its code lives), and
+/// `camscan::<crate>…` is that crate's target (`camscan::registry=debug` is `registry=debug`).
+fn with_crates(filter: &str) -> String {
+    let mut out = Vec::new();
+    for directive in filter.split(',') {
+        let d = directive.trim();
+        let (target, level) = d.find('=').map_or((d, ""), |i| d.split_at(i));
+        let inner = target.strip_prefix("camscan::");
+        if target == "camscan" {
+            out.push(d.to_string());
+            out.extend(CRATES.iter().map(|c| format!("{c}{level}")));
+        } else if let Some(inner) =
+            inner.filter(|t| CRATES.contains(&t.split("::").next().unwrap_or_default()))
+        {
+            out.push(format!("{inner}{level}"));
+        } else {
+            out.push(d.to_string());
+        }
+    }
+    out.join(",")
+}
+
 /// stderr, written around a progress bar being drawn ([`crate::scan::output::around_progress`]).
 struct Stderr;
 
@@ -83,4 +123,47 @@ fn log_color(choice: Option<ColorChoice>, env: &input::environment::Environment)
         .unwrap_or_default()
         .in_env(env)
         .enabled(std::io::stderr().is_terminal())
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    use super::*;
+
+    #[test]
+    fn a_camscan_filter_names_the_crates_below_too() {
+        let asked = "warn,camscan=debug,camscan::registry=trace,retina=error";
+        // As written, the crates' lines are not camscan's: their targets are their own names.
+        let raw: Targets = asked.parse().unwrap();
+        assert!(!raw.would_enable("net::rtsp", &Level::DEBUG));
+        let t: Targets = with_crates(asked).parse().unwrap();
+        assert!(t.would_enable("camscan::scan::sweep", &Level::DEBUG));
+        assert!(t.would_enable("net::rtsp", &Level::DEBUG));
+        assert!(t.would_enable("export::frigate", &Level::DEBUG));
+        assert!(!t.would_enable("net::rtsp", &Level::TRACE));
+        assert!(t.would_enable("registry", &Level::TRACE));
+        assert!(!t.would_enable("retina::client", &Level::WARN));
+        assert!(t.would_enable("hyper", &Level::WARN));
+        assert!(!t.would_enable("hyper", &Level::INFO));
+        // A filter that names no camscan target is left as it was.
+        assert_eq!(with_crates("info,retina=warn"), "info,retina=warn");
+    }
+
+    /// The list is the workspace's crates (each `crates/<dir>/Cargo.toml`'s library name).
+    #[test]
+    fn the_crates_are_the_workspaces() {
+        let dir = format!("{}/crates", env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("Cargo.toml")).ok())
+            .filter_map(|toml| {
+                let lib = toml.split("[lib]").nth(1)?;
+                let name = lib.lines().find_map(|l| l.trim().strip_prefix("name = "))?;
+                Some(name.trim_matches('"').to_string())
+            })
+            .collect();
+        names.sort();
+        assert_eq!(names, CRATES);
+    }
 }

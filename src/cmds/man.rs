@@ -1,8 +1,8 @@
 //! `camscan man`: the manual (roff), rendered from the same clap definitions as `--help`: on
 //! stdout whole, or (`--dir`) one file per page, as the package installs them.
 
-use crate::error::Error;
 use crate::record::CommandError;
+use error::Error;
 
 /// The manual page (roff): the top-level page with each subcommand's page after it, every flag
 /// with its help, environment variable and default.
@@ -77,12 +77,12 @@ pub(super) fn run(args: &ManArgs) -> Result<u8, CommandError> {
             let path = dir.join(name);
             std::fs::write(&path, page).map_err(|source| Error::WriteOutput { path, source })?;
         }
-        return Ok(crate::error::exit::FOUND);
+        return Ok(error::exit::FOUND);
     }
     match man_page(&mut std::io::stdout().lock()) {
-        Ok(()) => Ok(crate::error::exit::FOUND),
+        Ok(()) => Ok(error::exit::FOUND),
         // A closed pipe (`camscan man | head`) is no error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(crate::error::exit::FOUND),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(error::exit::FOUND),
         Err(source) => Err(Error::WriteOutput {
             path: "stdout".into(),
             source,

@@ -20,8 +20,8 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use crate::error::{Error, exit};
 use crate::record::CommandError;
+use error::{Error, exit};
 
 mod agent;
 pub mod audit;
@@ -232,14 +232,14 @@ fn stdout_width(given: Option<u16>, env: &input::environment::Environment) -> Op
     )
 }
 
-/// [`crate::table_writer::WIDTH`] alone.
+/// [`table_writer::WIDTH`] alone.
 pub struct Width;
 
 impl crate::cli::SettingList for Width {
-    const LIST: &'static [&'static dyn input::setting::Declared] = crate::table_writer::WIDTH_LIST;
+    const LIST: &'static [&'static dyn input::setting::Declared] = table_writer::WIDTH_LIST;
 }
 
-/// `--width` ([`crate::table_writer::WIDTH`]): flattened by every command that draws a table
+/// `--width` ([`table_writer::WIDTH`]): flattened by every command that draws a table
 /// (`scan`, `audit`, `doctor`, `push` and the inventory's lists and documents).
 #[derive(Debug, clap::Args, Default, Clone)]
 pub struct TableWidth {
@@ -249,8 +249,8 @@ pub struct TableWidth {
 
 impl TableWidth {
     /// `--width`, given.
-    pub fn width(&self) -> Result<Option<u16>, crate::error::Error> {
-        Ok(self.settings.values()?.get(&crate::table_writer::WIDTH))
+    pub fn width(&self) -> Result<Option<u16>, error::Error> {
+        Ok(self.settings.values()?.get(&table_writer::WIDTH))
     }
 }
 
@@ -258,8 +258,8 @@ impl TableWidth {
 mod tests {
     use super::*;
     use crate::cli::ColorChoice;
-    use crate::export::Format;
     use clap::Parser;
+    use export::Format;
 
     use clap::CommandFactory;
 
@@ -325,7 +325,7 @@ mod tests {
             assert_eq!(
                 (
                     report.get(&crate::scan::output::FORMAT),
-                    restream.get(&crate::export::frigate::RESTREAM)
+                    restream.get(&export::frigate::RESTREAM)
                 ),
                 (want, true),
                 "{flag}"
@@ -337,8 +337,8 @@ mod tests {
 #[cfg(test)]
 mod format_options {
     use crate::cmds::{Cli, Command as Sub};
-    use crate::export::{csv::DELIMITER, frigate::RESTREAM};
     use clap::Parser;
+    use export::{csv::DELIMITER, frigate::RESTREAM};
 
     /// Every command that writes a format takes every format option.
     #[test]

@@ -1,9 +1,9 @@
 //! `camscan prune --older-than AGE`: remove scans, events, address records, devices and resolved
 //! findings older than AGE.
 
-use crate::error::exit;
 use crate::record::CommandError;
 use clap::Args;
+use error::exit;
 use input::environment::Environment;
 use model::when::parse_age;
 

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use super::inventory::DbArgs;
 use crate::cmds::config_file;
-use crate::error::{Error, exit};
 use crate::record::CommandError;
+use error::{Error, exit};
 use input::environment::Environment;
 use model::when::parse_since;
 use store::Store;
@@ -28,7 +28,7 @@ pub(super) fn unknown_device(key: &str) {
     let _ = writeln!(
         io::stderr().lock(),
         "camscan: no device {:?} in the inventory (give an id from `camscan devices`, an address or a MAC)",
-        crate::sanitize::terminal(key)
+        sanitize::terminal(key)
     );
 }
 

@@ -21,12 +21,9 @@ pub struct ScansArgs {
 pub(super) fn run(args: &ScansArgs, env: &Environment) -> Result<u8, CommandError> {
     // Every value read before anything is opened.
     let width = super::stdout_width(args.table.width()?, env);
-    let format = args
-        .format
-        .values()?
-        .get(&crate::export::inventory::ROWS_FORMAT);
+    let format = args.format.values()?.get(&export::inventory::ROWS_FORMAT);
     let store = open(&args.store, env)?;
     let list = store.scans(args.store.site()?.as_deref())?;
-    write_stdout(|out| crate::export::inventory::scans(&list, format, width, out))?;
+    write_stdout(|out| export::inventory::scans(&list, format, width, out))?;
     Ok(some(!list.is_empty()))
 }

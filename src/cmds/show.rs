@@ -1,8 +1,8 @@
 //! `camscan show DEVICE`: one device as the inventory knows it: identity, addresses, streams, credentials' scope.
 
-use crate::error::exit;
 use crate::record::CommandError;
 use clap::Args;
+use error::exit;
 use input::environment::Environment;
 
 use super::query::{open, unknown_device};
@@ -25,15 +25,12 @@ pub struct ShowArgs {
 pub(super) fn run(args: &ShowArgs, env: &Environment) -> Result<u8, CommandError> {
     // Every value read before anything is opened.
     let width = super::stdout_width(args.table.width()?, env);
-    let format = args
-        .format
-        .values()?
-        .get(&crate::export::inventory::DOC_FORMAT);
+    let format = args.format.values()?.get(&export::inventory::DOC_FORMAT);
     let store = open(&args.store, env)?;
     let Some(detail) = store.device(&args.device, args.store.site()?.as_deref())? else {
         unknown_device(&args.device);
         return Ok(exit::NOTHING);
     };
-    write_stdout(|out| crate::export::inventory::device(&detail, format, width, out))?;
+    write_stdout(|out| export::inventory::device(&detail, format, width, out))?;
     Ok(exit::FOUND)
 }

@@ -1,17 +1,15 @@
 //! `camscan signatures`: the knowledge set a scan with the same files would use, and where each
 //! entry comes from.
 
-use crate::error::{Error, exit};
-use crate::knowledge;
 use crate::record::CommandError;
+use error::{Error, exit};
 use input::environment::Environment;
 
-/// `camscan signatures`' settings ([`crate::knowledge::listing::LISTING`]).
+/// `camscan signatures`' settings ([`knowledge::listing::LISTING`]).
 pub struct Listing;
 
 impl crate::cli::SettingList for Listing {
-    const LIST: &'static [&'static dyn input::setting::Declared] =
-        crate::knowledge::listing::LISTING;
+    const LIST: &'static [&'static dyn input::setting::Declared] = knowledge::listing::LISTING;
 }
 
 #[derive(Debug, clap::Args, Default)]

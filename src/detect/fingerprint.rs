@@ -2,7 +2,7 @@
 //!
 //! The HTTP detector already holds the answer to `GET /` and may fetch a few [`probe_paths`]; each
 //! answer becomes an [`Observation`] and [`classify`] matches them all against the signatures of
-//! `data/signatures.yaml` (with the user's before them, [`crate::knowledge`]). Pure: no I/O, no
+//! `data/signatures.yaml` (with the user's before them, [`knowledge`]). Pure: no I/O, no
 //! tokio, never panics on any bytes.
 //!
 //! Why the table is strict: ordinary web sites say "camera" all the time (shops, blogs, a vendor's own
@@ -20,8 +20,8 @@
 //! vendor the RTSP path dictionary and the OUI table refer to.
 
 use crate::detect::head;
-use crate::knowledge::Knowledge;
-pub use crate::knowledge::{Kind, Match, Model, Signature, VendorId};
+use knowledge::Knowledge;
+pub use knowledge::{Kind, Match, Model, Signature, VendorId};
 use proto::auth::parse_challenges;
 use proto::response::ResponseHead;
 
@@ -100,7 +100,7 @@ pub struct Fingerprint {
 /// Harmless, unauthenticated GETs whose answers are distinctive (`probes:` of the knowledge set),
 /// each once, in order. None sends credentials, so none counts against a lockout budget.
 pub fn probe_paths() -> Vec<&'static str> {
-    crate::knowledge::get().probe_paths()
+    knowledge::get().probe_paths()
 }
 
 use Match::*;
@@ -488,7 +488,7 @@ fn hit(sig: &'static Signature, port: &[Seen]) -> Option<Hit> {
 /// contradict ZoneMinder at `/zm/`); otherwise the port is [`Kind::Generic`] and weak hints are
 /// listed.
 pub fn classify(observations: &[Observation]) -> Fingerprint {
-    classify_with(crate::knowledge::get(), observations)
+    classify_with(knowledge::get(), observations)
 }
 
 /// [`classify`] against the signatures of `k`.
@@ -1282,7 +1282,7 @@ mod tests {
     fn the_table_is_well_formed() {
         // Every vendor is the registry's (one spelling: data/vendors.yaml), every `path` condition
         // is probed, and every probe reveals a vendor that has a signature.
-        let k = crate::knowledge::embedded();
+        let k = knowledge::embedded();
         for s in &k.signatures {
             assert!(!s.source.trim().is_empty(), "{} has no source", s.product);
             assert!(!s.all.is_empty() && s.confidence <= 100, "{}", s.product);

@@ -13,9 +13,9 @@ pub mod head;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::error::NetError;
-use crate::net::rtsp::{Reply, RtspClient, http_get, url};
+use error::NetError;
 use input::setting::Repeat;
+use net::rtsp::{Reply, RtspClient, http_get, url};
 use proto::response::HeadProtocol;
 
 /// What answered on a port.
@@ -25,7 +25,7 @@ pub enum Detection {
     /// A web server; `reply` is its answer to `GET /`; `tls` when it spoke HTTPS.
     Http {
         reply: Reply,
-        tls: Option<crate::net::tls::TlsInfo>,
+        tls: Option<net::tls::TlsInfo>,
     },
     /// An RTMP server: it completed the handshake.
     Rtmp,
@@ -88,12 +88,12 @@ pub static DETECT: input::setting::Setting<bool> = input::setting::Setting {
 pub fn detect_timeout(settings: &input::setting::Settings) -> Duration {
     settings
         .get(&DETECT_TIMEOUT)
-        .min(settings.get(&crate::net::TIMEOUT))
+        .min(settings.get(&net::TIMEOUT))
 }
 /// RTSP's own ports (the default list's: 554, registered, and the 8554, 10554 and 5554 servers and
 /// cameras use): a peer there that accepted the connection but has not answered OPTIONS within
 /// the detection deadline is given the patience a media server needs
-/// ([`crate::net::rtsp::start_patience`]) before it is called silent, when its device has shown
+/// ([`net::rtsp::start_patience`]) before it is called silent, when its device has shown
 /// it is alive and may serve media (detection's caller says: `earned`). GStreamer answers no
 /// client while it prepares or tears down a media (a shared 1080p x264 stream letting go of its
 /// last client on a loaded machine kept OPTIONS unanswered past the 2 s deadline, and past 3 s,
@@ -119,7 +119,7 @@ pub async fn detect(
     // the port's story (old firmware that speaks only TLS 1.0).
     let mut tls_error = None;
     if TLS_PORTS.contains(&addr.port()) {
-        match crate::net::http::open_get(addr, "/", true, connect_timeout, timeout).await {
+        match net::http::open_get(addr, "/", true, connect_timeout, timeout).await {
             Ok(got) => {
                 let tls = got.tls.clone();
                 let reply = Reply {
@@ -141,17 +141,16 @@ pub async fn detect(
         }
     }
     if GREETING_PORTS.contains(&addr.port())
-        && let Some(g) = crate::net::read_greeting(addr, connect_timeout, timeout).await?
+        && let Some(g) = net::read_greeting(addr, connect_timeout, timeout).await?
     {
         return Ok(Some(Detection::Greeting(g)));
     }
-    if stun_first
-        && let Ok(response) = crate::net::stun::binding_tcp(addr, connect_timeout, timeout).await
+    if stun_first && let Ok(response) = net::stun::binding_tcp(addr, connect_timeout, timeout).await
     {
         return Ok(Some(Detection::Stun { response }));
     }
     if addr.port() == RTMP_PORT
-        && crate::net::rtmp::handshake(addr, connect_timeout, timeout)
+        && net::rtmp::handshake(addr, connect_timeout, timeout)
             .await
             .is_ok()
     {
@@ -162,7 +161,7 @@ pub async fn detect(
     // recognises the port either, this is its story (garbage, or a protocol we do not speak).
     let mut malformed = None;
     let asked = if RTSP_PORTS.contains(&addr.port()) {
-        let patience = crate::net::rtsp::start_patience(timeout);
+        let patience = net::rtsp::start_patience(timeout);
         client
             .request_patient_if("OPTIONS", &url(addr, "/"), &[], patience, earned)
             .await
@@ -196,7 +195,7 @@ pub async fn detect(
         }
         // Hung up on both text protocols: perhaps a binary one that waits for its greeting.
         Err(_) if addr.port() != RTMP_PORT => {
-            match crate::net::rtmp::handshake(addr, connect_timeout, timeout).await {
+            match net::rtmp::handshake(addr, connect_timeout, timeout).await {
                 Ok(_) => Ok(Some(Detection::Rtmp)),
                 Err(_) => unrecognised(tls_error, malformed),
             }

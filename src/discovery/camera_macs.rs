@@ -4,22 +4,20 @@
 //! source, which each entry names: Hikvision's from cameronnewman/hikvision-tooling
 //! `internal/network/arp.go` where the IEEE agrees, Axis from its USNs and serials, Lorex from
 //! CamioCam/rtsp#110), then the whole IEEE registry, whose organisations name vendors through the
-//! vendor registry ([`crate::knowledge::Knowledge::mac_maker`]). A randomised MAC names no vendor.
+//! vendor registry ([`knowledge::Knowledge::mac_maker`]). A randomised MAC names no vendor.
 
-use crate::knowledge::VendorId;
-use crate::registry::MacFacts;
+use knowledge::VendorId;
+use registry::MacFacts;
 
 /// The camera vendor owning this MAC's prefix, if known, as people read it (`Hikvision`).
 pub fn vendor(mac: &str) -> Option<&'static str> {
-    crate::knowledge::get()
-        .oui_vendor(mac)
-        .map(VendorId::display_name)
+    knowledge::get().oui_vendor(mac).map(VendorId::display_name)
 }
 
-/// What the MAC says about its maker, for the registry ([`crate::registry::MacLookup`]): the IEEE
+/// What the MAC says about its maker, for the registry ([`registry::MacLookup`]): the IEEE
 /// organisation, the randomised bit, the camera vendor's name.
 pub fn facts(mac: &str) -> MacFacts {
-    let m = crate::knowledge::get().mac_maker(mac);
+    let m = knowledge::get().mac_maker(mac);
     MacFacts {
         organisation: m.organisation,
         randomized: m.randomized,

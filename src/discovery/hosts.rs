@@ -6,7 +6,7 @@
 //! them, open or refused (a host's own TCP says "closed" with a reset), is a host, and gets the
 //! rest of the scan's ports at once. nmap's host discovery does the same with its SYN to 443 and
 //! ACK to 80 (the nmap book, "Host Discovery"). Before the connects, every IPv4 address gets an
-//! ICMP Echo where the process may open an ICMP socket ([`crate::net::ping`]); an answer hands the
+//! ICMP Echo where the process may open an ICMP socket ([`net::ping`]); an answer hands the
 //! address on at once, and the answers' round trips set the connects' deadline
 //! ([`discovery_timeout`]). A host that drops every one of those ports and ping is missed:
 //! `--probe-all` gives every address the whole set, as nmap's `-Pn` does.
@@ -156,12 +156,12 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
 }
 
 /// Ping the IPv4 addresses of `routed` (walked lazily), each answer sent to `tx`: how many
-/// answered (`None`: no ICMP socket) and their round trips ([`crate::net::ping::sweep`]).
+/// answered (`None`: no ICMP socket) and their round trips ([`net::ping::sweep`]).
 async fn ping(
     routed: &TargetSet,
     rate: u32,
     tx: &mpsc::UnboundedSender<IpAddr>,
-) -> (Option<u64>, crate::net::ping::Answers) {
+) -> (Option<u64>, net::ping::Answers) {
     let v4 = routed.iter().filter_map(|ip| match ip {
         IpAddr::V4(v4) => Some(v4),
         IpAddr::V6(_) => None,
@@ -170,7 +170,7 @@ async fn ping(
         return (None, Default::default());
     }
     let mut answered = 0u64;
-    match crate::net::ping::sweep(v4, rate, &mut |ip| {
+    match net::ping::sweep(v4, rate, &mut |ip| {
         answered += 1;
         let _ = tx.send(IpAddr::V4(ip));
     })
@@ -204,7 +204,7 @@ pub struct Discovery {
 pub const MIN_DISCOVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// The deadline of host discovery's connects to an address that did not answer a ping, when the
-/// path takes `wait` ([`crate::net::round_trips::path_wait`]: the mean round trip and four
+/// path takes `wait` ([`net::round_trips::path_wait`]: the mean round trip and four
 /// deviations of the hosts asked a second time, not of first answers, which behind a router
 /// resolving its neighbours cold include its ARP; never the single slowest answer): at least
 /// [`MIN_DISCOVERY_TIMEOUT`], at most the scan's `connect_timeout`. A host
@@ -221,7 +221,7 @@ pub fn discovery_timeout(
 }
 
 /// The deadline of host discovery's connects to a host whose ping answered in `own`: its own
-/// ([`crate::net::round_trips::host_wait`]), at least `silent` (the deadline of an address that
+/// ([`net::round_trips::host_wait`]), at least `silent` (the deadline of an address that
 /// did not answer, [`discovery_timeout`]), at most the scan's `connect_timeout`. A host behind a
 /// slow link keeps the longer wait its answer asks for, whatever the others' say.
 pub fn host_timeout(
@@ -229,7 +229,7 @@ pub fn host_timeout(
     silent: std::time::Duration,
     connect_timeout: std::time::Duration,
 ) -> std::time::Duration {
-    crate::net::round_trips::host_wait(own)
+    net::round_trips::host_wait(own)
         .max(silent)
         .min(connect_timeout)
 }

@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 
 use super::targets::{self, TargetSet};
-use crate::net::interfaces::LocalNet;
+use net::interfaces::LocalNet;
 
 /// One attached network to sweep with raw ARP.
 #[derive(Debug, Clone)]

@@ -29,7 +29,7 @@ use serde::Serialize;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 
-use crate::net::interfaces::LocalNet;
+use net::interfaces::LocalNet;
 use proto::{ssdp, wsd};
 
 /// The SSDP and WS-Discovery multicast group (UDA 1.1 §1; WS-Discovery 2005/04 §2.4).
@@ -284,11 +284,11 @@ pub struct Counts {
 impl Listener {
     /// Join 239.255.255.250 on UDP 3702 and 1900 on the interface of each address in `interfaces`
     /// (addresses this host holds; their prefix is read from the interface list). Another listener on
-    /// the host shares the ports if it sets SO_REUSEADDR as we do ([`crate::net::announcement_listener`]);
+    /// the host shares the ports if it sets SO_REUSEADDR as we do ([`net::announcement_listener`]);
     /// a socket that cannot be opened (a listener that holds the port without it) is logged and
     /// skipped; it is an error only when none can.
     pub fn bind(interfaces: &[Ipv4Addr]) -> std::io::Result<Listener> {
-        let nets = crate::net::interfaces::list()?;
+        let nets = net::interfaces::list()?;
         let own: Vec<Ipv4Addr> = nets.iter().map(|n| n.ip).collect();
         let mut sockets = Vec::new();
         let mut last_error = None;
@@ -298,7 +298,7 @@ impl Listener {
                 continue;
             };
             for source in [Source::WsDiscovery, Source::Ssdp] {
-                match crate::net::announcement_listener(GROUP, source.port(), lan.ip) {
+                match net::announcement_listener(GROUP, source.port(), lan.ip) {
                     Ok(s) => sockets.push((s, source, lan.clone())),
                     Err(e) => {
                         tracing::warn!(

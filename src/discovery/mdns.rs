@@ -33,13 +33,13 @@ use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::Identities;
 use crate::analyze::rtsp;
-use crate::error::AnalyzeError;
+use error::AnalyzeError;
 use model::{DiscoveryMethod, Stage};
 use proto::mdns::{self, GROUP, PORT, Services};
 
 /// The mDNS IPv6 group, link-local scope (RFC 6762 §3).
 const GROUP_V6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xfb);
-use crate::registry::Event;
+use registry::Event;
 
 /// Largest datagram read: RFC 6762 §17 allows mDNS messages up to 9000 bytes.
 const MAX_DATAGRAM: usize = 9000;
@@ -59,17 +59,17 @@ pub async fn discover(
     // IPv6: the same query to [ff02::fb]:5353 on each link of the scan's zoned targets (RFC 6762
     // §3: FF02::FB), from a socket of its own per interface, hop limit 255 (RFC 6762 §11).
     let (mut sockets, v4_senders, v6_indexes) =
-        crate::net::multicast_senders(interfaces, v6_links, 255, "mDNS");
+        net::multicast_senders(interfaces, v6_links, 255, "mDNS");
     if sockets.is_empty() {
         return;
     }
     let senders = sockets.len();
-    match crate::net::reply_listener(Some(GROUP), PORT, interfaces) {
+    match net::reply_listener(Some(GROUP), PORT, interfaces) {
         Ok(s) => sockets.push(s),
         // Without it we still hear every responder that answers a one-shot query as RFC 6762 asks.
         Err(e) => tracing::debug!("mDNS: cannot listen on the group: {e}"),
     }
-    let query = mdns::query(crate::net::random_u64() as u16, mdns::SERVICE_TYPES);
+    let query = mdns::query(net::random_u64() as u16, mdns::SERVICE_TYPES);
     for s in sockets.iter().take(v4_senders) {
         if let Err(e) = s.send_to(&query, (GROUP, PORT)).await {
             tracing::debug!("mDNS: send failed: {e}");
@@ -84,7 +84,7 @@ pub async fn discover(
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut answers = 0usize;
-    while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
+    while let Some((n, from)) = net::recv_any(&sockets, deadline, &mut buf).await {
         let sender = from.ip();
         if let IpAddr::V4(v4) = sender
             && interfaces.contains(&v4)
@@ -96,7 +96,7 @@ pub async fn discover(
             continue;
         }
         // A link-local sender's zone: the interface its answer came in on.
-        crate::net::zone::remember_from(from);
+        net::zone::remember_from(from);
         let msg = match mdns::parse(&buf[..n]) {
             Ok(m) => m,
             Err(e) => {
@@ -182,7 +182,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     }
     let probe = ServiceProbe::of(scope);
     // The requests that describe an answer go through each device's gate (`net::host_gate`).
-    vec![tokio::spawn(crate::net::host_gate::scope(
+    vec![tokio::spawn(net::host_gate::scope(
         scope.ctx.gates.clone(),
         ask_and_describe(
             scope.links.multicast.clone(),
@@ -350,7 +350,7 @@ async fn ask_and_describe<M: ScanMessage>(
     // Announced streams whose port's analysis did not take them.
     for addr in hinted {
         for path in ctx.stream_hints.take(addr) {
-            if !ctx.claim(&crate::net::rtsp::url(addr, &path)) {
+            if !ctx.claim(&net::rtsp::url(addr, &path)) {
                 continue;
             }
             tracing::debug!(%addr, path, "mDNS: describing an announced stream no analysis took");
@@ -391,7 +391,7 @@ async fn ask_and_describe<M: ScanMessage>(
 /// (instance names as labels, `.local` host names as host names).
 fn mdns_events(ip: IpAddr, found: Services) -> Vec<Event> {
     use model::{DeviceName, MdnsInfo, MdnsService, NameKind};
-    let maker = |m: &str| crate::knowledge::get().is_camera_maker(m);
+    let maker = |m: &str| knowledge::get().is_camera_maker(m);
     let camera: Vec<bool> = found
         .services
         .iter()

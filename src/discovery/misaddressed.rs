@@ -25,10 +25,10 @@ use tokio::sync::mpsc;
 use super::links::{Link, Links, Subnet};
 use super::reach::Reacher;
 use super::scope::{Probes, ScanMessage, Scope};
-use crate::registry::Event;
 use model::misaddressed::{self, Attached, Misaddressed};
 use model::{Announcement, DiscoveryMethod};
 use proto::{arp, wsd};
+use registry::Event;
 
 /// Addresses cameras hold out of the box when no DHCP server answers them, asked for on every
 /// attached segment (an ARP probe each, within the broadcast budget) when they are outside its
@@ -337,7 +337,7 @@ pub async fn listen_arp<M: ScanMessage>(
     (listen, ask, rate): (Listen, Vec<Ipv4Addr>, u32),
     tx: mpsc::Sender<M>,
 ) {
-    let socket = match crate::net::packet::ArpSocket::open(&link.interface) {
+    let socket = match net::packet::ArpSocket::open(&link.interface) {
         Ok(s) => s,
         Err(e) => {
             tracing::debug!(interface = %link.interface, "passive ARP: cannot listen ({e})");
@@ -398,9 +398,9 @@ pub async fn listen_arp<M: ScanMessage>(
 
 /// An ARP probe (sender address 0.0.0.0) for each of `ask` on `link`, at most `rate` a
 /// second. A send that fails is logged: the device is then only heard if it speaks.
-async fn ask_for(socket: &crate::net::packet::ArpSocket, link: &Link, ask: &[Ipv4Addr], rate: u32) {
+async fn ask_for(socket: &net::packet::ArpSocket, link: &Link, ask: &[Ipv4Addr], rate: u32) {
     let started = tokio::time::Instant::now();
-    let mut pace = crate::net::pace::Pace::new(rate, Duration::ZERO);
+    let mut pace = net::pace::Pace::new(rate, Duration::ZERO);
     for &ip in ask {
         if let Some(wait) = pace.take(started.elapsed()) {
             tokio::time::sleep(wait).await;
@@ -428,11 +428,7 @@ pub async fn listen_hello<M: ScanMessage>(
     // WS-Discovery responder that shares the port on this host.
     let mut sockets = Vec::new();
     for local in &locals {
-        match crate::net::announcement_listener(
-            super::listen::GROUP,
-            super::listen::WSD_PORT,
-            *local,
-        ) {
+        match net::announcement_listener(super::listen::GROUP, super::listen::WSD_PORT, *local) {
             Ok(s) => sockets.push(s),
             Err(e) => {
                 tracing::debug!(%local, "WS-Discovery Hello: cannot listen on port 3702 ({e})")
@@ -446,7 +442,7 @@ pub async fn listen_hello<M: ScanMessage>(
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; 64 * 1024];
     let mut seen: Vec<IpAddr> = Vec::new();
-    while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
+    while let Some((n, from)) = net::recv_any(&sockets, deadline, &mut buf).await {
         if seen.contains(&from.ip()) || seen.len() >= MAX_SIGHTINGS {
             continue; // the Hello's repeats (SOAP-over-UDP sends it up to 4 times)
         }

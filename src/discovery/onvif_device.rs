@@ -15,10 +15,10 @@
 
 use crate::analyze::context::ScanContext;
 use crate::analyze::rtsp;
-use crate::error::AnalyzeError;
-use crate::registry::Event;
+use error::AnalyzeError;
 use model::Stage;
 use proto::wsd;
+use registry::Event;
 
 /// Ask an ONVIF device who it is and analyse the streams it names.
 pub(super) async fn onvif_device(
@@ -167,7 +167,7 @@ async fn streams_named(
             ))));
             continue;
         };
-        if ctx.claim(&crate::net::rtsp::url(addr, &path)) {
+        if ctx.claim(&net::rtsp::url(addr, &path)) {
             targets.push((addr, path));
         }
     }

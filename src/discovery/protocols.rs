@@ -52,7 +52,7 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         port: sadp::PORT,
         reply_port: Some(sadp::PORT),
         group: Some(sadp::GROUP),
-        vendor: crate::knowledge::vendors::HIKVISION,
+        vendor: knowledge::vendors::HIKVISION,
         query: |token| sadp::probes(token).map(String::into_bytes).to_vec(),
         parse: |bytes, token| match sadp::parse(bytes) {
             // An answer to another SADP client's inquiry is not ours to report.
@@ -73,7 +73,7 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         port: dhip::PORT,
         reply_port: Some(dhip::PORT),
         group: Some(dhip::GROUP),
-        vendor: crate::knowledge::vendors::DAHUA,
+        vendor: knowledge::vendors::DAHUA,
         query: |_| vec![dhip::search()],
         parse: |bytes, _| {
             let r = dhip::parse(bytes).map_err(|e| e.to_string())?;
@@ -210,7 +210,7 @@ mod tests {
     fn every_registration_is_whole_and_distinct() {
         for (i, p) in PROTOCOLS.iter().enumerate() {
             assert!(
-                crate::knowledge::get().vendor(p.vendor).is_some(),
+                knowledge::get().vendor(p.vendor).is_some(),
                 "{}: vendor id {} not in data/vendors.yaml",
                 p.name,
                 p.vendor

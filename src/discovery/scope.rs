@@ -17,8 +17,8 @@ use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::Identities;
 use crate::discovery::ledger::Ledger;
-use crate::registry::Event;
 use model::DiscoveryMethod;
+use registry::Event;
 
 /// The message type of the scan's event channel: registry events are one kind of it (the scan's
 /// own messages, its progress news, are the others). Discovery sits below the scan and does not
@@ -253,7 +253,7 @@ pub async fn hosts_or_datagram<F: std::future::Future<Output = Vec<Ipv4Addr>>>(
             tokio::time::sleep_until(until).await;
             None
         } else {
-            crate::net::recv_any(sockets, until, buf).await
+            net::recv_any(sockets, until, buf).await
         }
     };
     match hosts {

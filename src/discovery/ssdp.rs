@@ -20,11 +20,11 @@ use tokio::task::JoinHandle;
 
 use super::scope::{About, ScanMessage, Scope, Swept};
 use crate::analyze::identity::{ClueSource, Identities};
-use crate::net::http;
-use crate::registry::Event;
 use model::UpnpInfo as Description;
 use model::{DiscoveryMethod, Failure, Stage};
+use net::http;
 use proto::ssdp::{self, SsdpReply};
+use registry::Event;
 
 pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 1900);
 /// MX 1: devices spread replies over one second.
@@ -50,7 +50,7 @@ pub async fn discover(
 ) -> Vec<Found> {
     let mut sockets = Vec::new();
     for local in interfaces {
-        match crate::net::multicast_socket(*local) {
+        match net::multicast_socket(*local) {
             Ok(s) => sockets.push(s),
             Err(e) => tracing::warn!(%local, "SSDP: cannot open a socket: {e}"),
         }
@@ -67,7 +67,7 @@ pub async fn discover(
     let mut replies: Vec<(IpAddr, SsdpReply)> = Vec::new();
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
+    while let Some((n, from)) = net::recv_any(&sockets, deadline, &mut buf).await {
         if !accept(from.ip()) {
             tracing::debug!(%from, "SSDP reply from outside the targets ignored");
             continue;
@@ -194,15 +194,15 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         return Vec::new();
     }
     // The description fetches go through each device's gate (`net::host_gate`).
-    vec![tokio::spawn(crate::net::host_gate::scope(
+    vec![tokio::spawn(net::host_gate::scope(
         scope.ctx.gates.clone(),
         ask_and_describe(
             scope.links.multicast.clone(),
             super::mdns::ServiceProbe::of(scope),
             scope.hosts.clone(),
             (
-                scope.ctx.settings.get(&crate::net::CONNECT_TIMEOUT),
-                scope.ctx.settings.get(&crate::net::TIMEOUT),
+                scope.ctx.settings.get(&net::CONNECT_TIMEOUT),
+                scope.ctx.settings.get(&net::TIMEOUT),
             ),
             scope.window(),
             scope.events.clone(),
@@ -263,7 +263,7 @@ async fn ask_and_describe<M: ScanMessage>(
             }
         }
         let info = f.description.unwrap_or_default();
-        let is_camera = ssdp::is_camera(&info, |m| crate::knowledge::get().is_camera_maker(m));
+        let is_camera = ssdp::is_camera(&info, |m| knowledge::get().is_camera_maker(m));
         let ev = Event::Upnp {
             ip: f.sender,
             info: Box::new(info),

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use super::scope::{About, ScanMessage, Scope};
 use super::{arp, mdns, ssdp, vendor, wsd};
 use crate::analyze::identity::Identities;
-use crate::registry::Event;
+use registry::Event;
 
 /// One discovery stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::error::Error;
+use error::Error;
 use input::setting::Repeat;
 
 /// Most addresses scanned without `--allow-large`: a /16.
@@ -315,12 +315,7 @@ pub async fn resolve(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Error
     };
     let addrs = tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0)))
         .await
-        .map_err(|_| {
-            err(format!(
-                "no answer within {}",
-                crate::error::fmt_duration(timeout)
-            ))
-        })?
+        .map_err(|_| err(format!("no answer within {}", error::fmt_duration(timeout))))?
         .map_err(|e| err(e.to_string()))?;
     let mut ips: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
     ips.sort();
@@ -342,23 +337,23 @@ fn zoned(spec: &str) -> Result<Option<&str>, Error> {
 }
 
 /// The addresses a zoned target means. One address (`fe80::1%eth0`): itself, reached through that
-/// interface (its zone is remembered for every connect, [`crate::net::zone`]). A prefix
+/// interface (its zone is remembered for every connect, [`net::zone`]). A prefix
 /// (`fe80::/64%eth0`), which no sweep could walk (2^64 addresses): the IPv6 neighbours on that
 /// interface inside the prefix, those that answer an ICMPv6 echo to all-nodes or that the kernel's
-/// neighbour table lists ([`crate::net::ndp`]).
+/// neighbour table lists ([`net::ndp`]).
 async fn on_interface(spec: &str, r: AddrRange, zone: &str) -> Result<Vec<AddrRange>, Error> {
     let err = |reason: String| Error::InvalidTarget {
         spec: spec.to_string(),
         reason,
     };
-    crate::net::zone::index_of(zone).map_err(|e| err(e.to_string()))?;
+    net::zone::index_of(zone).map_err(|e| err(e.to_string()))?;
     if r.size() == 1 {
         if let IpAddr::V6(v6) = from_u128(true, r.start) {
-            crate::net::zone::remember(v6, zone).map_err(|e| err(e.to_string()))?;
+            net::zone::remember(v6, zone).map_err(|e| err(e.to_string()))?;
         }
         return Ok(vec![r]);
     }
-    let found = crate::net::ndp::neighbours(zone, crate::net::ndp::DEFAULT_WAIT)
+    let found = net::ndp::neighbours(zone, net::ndp::DEFAULT_WAIT)
         .await
         .map_err(|e| err(format!("IPv6 neighbours on {zone}: {e}")))?;
     let inside: Vec<AddrRange> = found
@@ -372,7 +367,7 @@ async fn on_interface(spec: &str, r: AddrRange, zone: &str) -> Result<Vec<AddrRa
     );
     for a in &inside {
         if let IpAddr::V6(v6) = from_u128(true, a.start) {
-            let _ = crate::net::zone::remember(v6, zone);
+            let _ = net::zone::remember(v6, zone);
         }
     }
     Ok(inside)
@@ -584,7 +579,7 @@ mod tests {
             .await
             .unwrap();
         let ip = t.iter().next().unwrap();
-        assert_eq!(crate::net::zone::zone_name(ip).as_deref(), Some("lo"));
+        assert_eq!(net::zone::zone_name(ip).as_deref(), Some("lo"));
         let err = build(&["fe80::1%nosuchif9".into()], &[], Duration::from_secs(1))
             .await
             .unwrap_err()

@@ -31,8 +31,8 @@ use super::protocols::{PROTOCOLS, VendorProtocol};
 use super::scope::{About, ScanMessage, Scope, Swept, Woke, hosts_or_datagram};
 use crate::analyze::context::Announcements;
 use crate::analyze::identity::{ClueSource, Identities};
-use crate::registry::Event;
 use model::{Announcement, DiscoveryMethod};
+use registry::Event;
 
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
@@ -73,7 +73,7 @@ pub async fn query(
 ) {
     let mut sockets: Vec<UdpSocket> = Vec::new();
     for i in interfaces {
-        match crate::net::multicast_socket(i.local).and_then(|s| {
+        match net::multicast_socket(i.local).and_then(|s| {
             s.set_broadcast(true)?;
             Ok(s)
         }) {
@@ -84,7 +84,7 @@ pub async fn query(
     let senders = sockets.len();
     let locals: Vec<Ipv4Addr> = interfaces.iter().map(|i| i.local).collect();
     if let Some(port) = query.reply_port {
-        match crate::net::reply_listener(query.group, port, &locals) {
+        match net::reply_listener(query.group, port, &locals) {
             Ok(s) => sockets.push(s),
             // Without it we still hear devices that answer the asking socket.
             Err(e) => tracing::debug!(port, "{}: cannot listen on the reply port: {e}", query.name),
@@ -179,7 +179,7 @@ async fn ask_unicast(
 
 /// A fresh random UUID in upper case (the form SADP clients send).
 pub fn random_uuid() -> String {
-    let (a, b) = (crate::net::random_u64(), crate::net::random_u64());
+    let (a, b) = (net::random_u64(), net::random_u64());
     format!(
         "{:08X}-{:04X}-4{:03X}-{:04X}-{:012X}",
         a >> 32,
@@ -273,7 +273,7 @@ async fn ask<M: ScanMessage>(
         group: protocol.group,
         datagrams: (protocol.query)(&token),
     };
-    let maker = crate::knowledge::display_name(protocol.vendor);
+    let maker = knowledge::display_name(protocol.vendor);
     let (answers_tx, mut answers_rx) = mpsc::unbounded_channel::<Event>();
     let mut seen: Vec<(IpAddr, Announcement)> = Vec::new();
     let seen_ref = &mut seen;

@@ -53,7 +53,7 @@ pub fn all(args: &Settings) -> Vec<Check> {
     out
 }
 
-/// Root, or `CAP_NET_RAW` in the effective set: raw ARP frames ([`crate::net::packet`]).
+/// Root, or `CAP_NET_RAW` in the effective set: raw ARP frames ([`net::packet`]).
 fn privileges() -> Check {
     const NAME: &str = "privileges";
     let status = std::fs::read_to_string("/proc/self/status").ok();
@@ -92,20 +92,18 @@ fn privileges() -> Check {
     }
 }
 
-/// Where camscan runs, as the scan plan judges it ([`crate::net::host::warnings`]: a container on a
+/// Where camscan runs, as the scan plan judges it ([`net::host::warnings`]: a container on a
 /// bridge network, Docker Desktop, WSL 2). Reads local files only.
 fn container(env: &input::environment::Environment) -> Check {
     const NAME: &str = "container";
-    let locals = crate::net::interfaces::list().unwrap_or_default();
-    let markers = env
-        .var(crate::net::host::MARKERS_ENV)
-        .map(crate::net::host::markers_from);
-    let facts = crate::net::host::HostFacts::gather(&locals, markers.as_deref());
-    let warnings = crate::net::host::warnings(&facts, &locals);
+    let locals = net::interfaces::list().unwrap_or_default();
+    let markers = env.var(net::host::MARKERS_ENV).map(net::host::markers_from);
+    let facts = net::host::HostFacts::gather(&locals, markers.as_deref());
+    let warnings = net::host::warnings(&facts, &locals);
     if warnings.is_empty() {
         return Check::pass(
             NAME,
-            match crate::net::host::container(&facts) {
+            match net::host::container(&facts) {
                 Some(why) => format!(
                     "in a container ({why}) on the host's network: discovery reaches the LAN"
                 ),
@@ -126,10 +124,11 @@ fn container(env: &input::environment::Environment) -> Check {
 }
 
 /// The subnets a scan without targets covers, as `camscan interfaces` plans them. Lists only.
-fn interfaces(file: &FileRead) -> (Check, Vec<crate::net::interfaces::LocalNet>) {
-    use crate::{discovery::targets::ALLOW_LARGE, net::interfaces::INTERFACE};
+fn interfaces(file: &FileRead) -> (Check, Vec<net::interfaces::LocalNet>) {
+    use crate::discovery::targets::ALLOW_LARGE;
+    use net::interfaces::INTERFACE;
     const NAME: &str = "interfaces";
-    let nets = match crate::net::interfaces::list() {
+    let nets = match net::interfaces::list() {
         Ok(n) => n,
         Err(e) => {
             return (
@@ -143,8 +142,7 @@ fn interfaces(file: &FileRead) -> (Check, Vec<crate::net::interfaces::LocalNet>)
         }
     };
     let only = INTERFACE.in_file(&file.settings);
-    let plan =
-        crate::net::interfaces::plan(nets, only.as_deref(), ALLOW_LARGE.in_file(&file.settings));
+    let plan = net::interfaces::plan(nets, only.as_deref(), ALLOW_LARGE.in_file(&file.settings));
     let scanned: Vec<String> = plan
         .iter()
         .filter(|n| n.scan)
@@ -188,7 +186,7 @@ fn interfaces(file: &FileRead) -> (Check, Vec<crate::net::interfaces::LocalNet>)
 
 /// A route for 224.0.0.0/4 (or the default route) on each interface a target-less scan uses:
 /// without one, WS-Discovery, SSDP and mDNS queries have no way out.
-fn multicast_route(planned: &[crate::net::interfaces::LocalNet]) -> Check {
+fn multicast_route(planned: &[net::interfaces::LocalNet]) -> Check {
     const NAME: &str = "multicast_route";
     let text = match std::fs::read_to_string("/proc/net/route") {
         Ok(t) => t,
@@ -238,23 +236,23 @@ fn multicast_route(planned: &[crate::net::interfaces::LocalNet]) -> Check {
 }
 
 /// The kernel's neighbour table against the largest attached subnet: a scan reaching more hosts
-/// of one than the table has room for finds it full ([`crate::net::neigh`]), and waits it out.
+/// of one than the table has room for finds it full ([`net::neigh`]), and waits it out.
 fn neighbour_table() -> Check {
     const NAME: &str = "neighbour_table";
-    let largest = crate::net::interfaces::list()
+    let largest = net::interfaces::list()
         .unwrap_or_default()
         .into_iter()
         .filter(|n| !n.loopback && n.mac.is_some())
         .map(|n| (1u64 << (32 - u32::from(n.prefix.min(32)))).saturating_sub(2))
         .max()
         .unwrap_or(0);
-    let Some(limits) = crate::net::neigh::limits() else {
+    let Some(limits) = net::neigh::limits() else {
         return Check::pass(
             NAME,
             format!(
                 "the neighbour table's limit cannot be read here (a network namespace hides it; \
                  the kernel's default is {} entries for all namespaces together)",
-                crate::net::neigh::KERNEL_DEFAULT_THRESH3
+                net::neigh::KERNEL_DEFAULT_THRESH3
             ),
         );
     };
@@ -270,7 +268,7 @@ fn neighbour_table() -> Check {
                 "{held}: a scan of the largest attached subnet ({largest} addresses) may find it \
                  full and wait it out"
             ),
-            format!("sudo {}", crate::net::neigh::sysctl_line(largest, entries)),
+            format!("sudo {}", net::neigh::sysctl_line(largest, entries)),
         )
     } else {
         Check::pass(
@@ -317,7 +315,7 @@ fn open_files(file: &FileRead) -> Check {
             NAME,
             format!(
                 "{limits}: a scan runs {concurrency} probes at once, fewer than its {} default",
-                crate::net::MAX_DEFAULT_CONCURRENCY
+                net::MAX_DEFAULT_CONCURRENCY
             ),
             raise(hard_needed),
         ),
@@ -401,7 +399,7 @@ fn run_with_deadline(
             let _ = child.wait();
             return Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                format!("no answer within {}", crate::error::fmt_duration(deadline)),
+                format!("no answer within {}", error::fmt_duration(deadline)),
             ));
         }
         std::thread::sleep(Duration::from_millis(10));

@@ -16,7 +16,7 @@ use std::io::{self, IsTerminal, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, exit};
+use error::{Error, exit};
 use input::environment::ColorChoice;
 
 pub mod checks;
@@ -243,7 +243,7 @@ pub fn write_table(
     width: Option<u16>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    use crate::table_writer::{Cell, Color, Table};
+    use table_writer::{Cell, Color, Table};
     let mut t = Table::new(["Check", "Status", "Detail", "Fix"]);
     t.color(color);
     if let Some(w) = width {
@@ -258,8 +258,8 @@ pub fn write_table(
         t.row([
             Cell::new(&c.name),
             Cell::new(c.status.as_str()).fg(colour),
-            Cell::new(crate::sanitize::terminal(&c.detail)),
-            Cell::new(crate::sanitize::terminal(c.fix.as_deref().unwrap_or(""))),
+            Cell::new(sanitize::terminal(&c.detail)),
+            Cell::new(sanitize::terminal(c.fix.as_deref().unwrap_or(""))),
         ]);
     }
     writeln!(out, "{t}")?;

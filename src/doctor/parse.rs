@@ -4,7 +4,7 @@
 
 use std::net::Ipv4Addr;
 
-pub use crate::net::host::{CAP_NET_ADMIN, CAP_NET_RAW, cap_eff, euid, has_cap};
+pub use net::host::{CAP_NET_ADMIN, CAP_NET_RAW, cap_eff, euid, has_cap};
 
 /// One line of `/proc/net/route`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,19 +107,19 @@ pub enum FdVerdict {
 /// Judge `hard` (a scan raises its soft limit to the hard one first, `net::raise_fd_limit`) for
 /// the pool: `asked` is the configured concurrency, `None` for the derived default.
 pub fn fd_verdict(hard: u64, asked: Option<usize>) -> FdVerdict {
-    let derived = crate::net::default_concurrency(hard);
+    let derived = net::default_concurrency(hard);
     // The smallest hard limit whose derived default reaches `n` (inverse of default_concurrency).
     let needed_for = |n: usize| (n as u64 * 4).div_ceil(3) + 128;
     match asked {
-        Some(n) if n > derived && !crate::net::fits_fd_limit(n, hard) => FdVerdict::Clamped {
+        Some(n) if n > derived && !net::fits_fd_limit(n, hard) => FdVerdict::Clamped {
             asked: n,
             concurrency: derived,
             hard_needed: (n as u64) + 128,
         },
         Some(n) => FdVerdict::Enough { concurrency: n },
-        None if derived < crate::net::MAX_DEFAULT_CONCURRENCY => FdVerdict::Low {
+        None if derived < net::MAX_DEFAULT_CONCURRENCY => FdVerdict::Low {
             concurrency: derived,
-            hard_needed: needed_for(crate::net::MAX_DEFAULT_CONCURRENCY),
+            hard_needed: needed_for(net::MAX_DEFAULT_CONCURRENCY),
         },
         None => FdVerdict::Enough {
             concurrency: derived,
@@ -261,7 +261,7 @@ mod tests {
         assert_eq!(
             fd_verdict(1_048_576, None),
             FdVerdict::Enough {
-                concurrency: crate::net::MAX_DEFAULT_CONCURRENCY
+                concurrency: net::MAX_DEFAULT_CONCURRENCY
             }
         );
         // A 1024 hard limit: 672 probes, and the limit that would give 1024.
@@ -274,12 +274,10 @@ mod tests {
         };
         assert_eq!(concurrency, 672);
         assert_eq!(
-            crate::net::default_concurrency(hard_needed),
-            crate::net::MAX_DEFAULT_CONCURRENCY
+            net::default_concurrency(hard_needed),
+            net::MAX_DEFAULT_CONCURRENCY
         );
-        assert!(
-            crate::net::default_concurrency(hard_needed - 2) < crate::net::MAX_DEFAULT_CONCURRENCY
-        );
+        assert!(net::default_concurrency(hard_needed - 2) < net::MAX_DEFAULT_CONCURRENCY);
         // Asked for more than fits: the scan clamps it.
         assert_eq!(
             fd_verdict(1024, Some(2000)),

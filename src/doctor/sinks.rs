@@ -11,9 +11,9 @@ use super::Check;
 use crate::notify::{DoctorCheck, SinkSpec};
 
 /// Name resolution and TCP connect of a sink: the deadline of one protocol step of a scan
-/// ([`crate::net::DEFAULT_TIMEOUT`], 3 s); a receiver on the LAN or loopback accepts within
+/// ([`net::DEFAULT_TIMEOUT`], 3 s); a receiver on the LAN or loopback accepts within
 /// milliseconds.
-const SINK_DEADLINE: Duration = crate::net::DEFAULT_TIMEOUT;
+const SINK_DEADLINE: Duration = net::DEFAULT_TIMEOUT;
 
 /// One configured sink, as its registration says (`notify::SINKS`' `doctor`): reachable
 /// (webhook, mqtt: a TCP connect to the configured host), a program that exists (exec), or
@@ -121,7 +121,7 @@ pub(super) fn connect(
         Err(_) => {
             return Err(format!(
                 "cannot resolve within {}",
-                crate::error::fmt_duration(deadline)
+                error::fmt_duration(deadline)
             ));
         }
     };
@@ -131,10 +131,7 @@ pub(super) fn connect(
         match TcpStream::connect_timeout(&addr, deadline) {
             Ok(_) => return Ok((addr, start.elapsed())),
             Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                last = format!(
-                    "no TCP answer within {}",
-                    crate::error::fmt_duration(deadline)
-                );
+                last = format!("no TCP answer within {}", error::fmt_duration(deadline));
             }
             Err(e) => last = e.to_string(),
         }

@@ -273,7 +273,7 @@ pub(super) fn stream_paths(i: &Inspection) -> Check {
             },
             i.no_path
                 .iter()
-                .map(|l| crate::sanitize::terminal(l).into_owned())
+                .map(|l| sanitize::terminal(l).into_owned())
                 .collect::<Vec<_>>()
                 .join("\n")
         ),

@@ -308,7 +308,7 @@ impl Asked {
 /// the hub is ahead of this inventory, the login is another site's) ends the agent: it logs the
 /// reason once and calls `refused` with it, which stops the host (exit [`HUB_REFUSED`]).
 ///
-/// [`HUB_REFUSED`]: crate::error::exit::HUB_REFUSED
+/// [`HUB_REFUSED`]: error::exit::HUB_REFUSED
 pub async fn run(
     local: SharedStore,
     hub: HubConfig,

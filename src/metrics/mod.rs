@@ -567,7 +567,7 @@ fn kind_name(kind: EventKind) -> String {
 
 /// A label value from outside: control characters escaped, at most [`LABEL_MAX`] characters.
 fn label(s: &str) -> String {
-    let s = crate::sanitize::terminal(s);
+    let s = sanitize::terminal(s);
     match s.char_indices().nth(LABEL_MAX) {
         Some((cut, _)) => s[..cut].to_string(),
         None => s.into_owned(),

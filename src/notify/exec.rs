@@ -21,7 +21,7 @@ use futures::future::BoxFuture;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::SinkError;
-use crate::error::fmt_duration;
+use error::fmt_duration;
 use store::Notice;
 
 /// One run's deadline: 30 s, for a command that makes a network call of its own (a `curl` to a
@@ -127,12 +127,7 @@ impl Exec {
             .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
-            .map(|l| {
-                crate::sanitize::terminal(l)
-                    .chars()
-                    .take(200)
-                    .collect::<String>()
-            })
+            .map(|l| sanitize::terminal(l).chars().take(200).collect::<String>())
             .unwrap_or_default();
         match status {
             Ok(s) if s.success() => Ok(()),

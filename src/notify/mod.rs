@@ -414,7 +414,7 @@ pub fn backoff(attempt: u32) -> Duration {
     let base = BACKOFF_MIN
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
         .min(BACKOFF_MAX);
-    let jitter = crate::net::random_u64() % (base.as_millis() as u64 / 2 + 1);
+    let jitter = net::random_u64() % (base.as_millis() as u64 / 2 + 1);
     base + Duration::from_millis(jitter)
 }
 

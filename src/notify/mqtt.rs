@@ -48,7 +48,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::SinkError;
-use crate::error::fmt_duration;
+use error::fmt_duration;
 use input::setting::{Repeat, SWITCH, Setting, switch};
 use store::Notice;
 
@@ -288,7 +288,7 @@ impl Mqtt {
 
     /// Connect and wait for the broker's CONNACK.
     async fn connect(&self) -> Result<Connection, String> {
-        let id = format!("camscan-{:016x}", crate::net::random_u64());
+        let id = format!("camscan-{:016x}", net::random_u64());
         let mut options = MqttOptions::new(id, self.host.clone(), self.port);
         options
             .set_keep_alive(KEEP_ALIVE)

@@ -23,7 +23,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::SinkError;
-use crate::error::fmt_duration;
+use error::fmt_duration;
 use input::setting::{Repeat, Setting, path};
 use store::Notice;
 
@@ -71,7 +71,7 @@ impl Webhook {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!("webhook `{url}`: not http:// or https://"));
         }
-        crate::net::tls::install_default_provider();
+        net::tls::install_default_provider();
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("camscan/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())

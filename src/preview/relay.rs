@@ -37,9 +37,9 @@ pub use super::relay_viewers::{LINGER, Status, Viewer, ViewerKind};
 use super::relay_viewers::{Lease, Shared};
 use crate::analyze::sessions::DeviceSessions;
 use crate::analyze::verify::{Step, step};
-use crate::credentials::Credential;
-use crate::net::rtsp::{USER_AGENT, start_patience};
+use credentials::Credential;
 use model::sync::lock;
+use net::rtsp::{USER_AGENT, start_patience};
 use store::CheckTarget;
 use store::SharedStore;
 
@@ -598,7 +598,7 @@ async fn relay_media(
                         refused: false,
                     },
                     Ok(Some(Err(e))) => return Ended::Dropped {
-                        reason: format!("RTSP {url}: {}", crate::error::one_line(&e)),
+                        reason: format!("RTSP {url}: {}", error::one_line(&e)),
                         media: relay.frames > 0,
                         refused: false,
                     },

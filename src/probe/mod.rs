@@ -8,7 +8,7 @@
 //! cap, which only makes the scan gentler). A token bucket ([`pace`]) holds the connects to
 //! `--max-rate` a second, taken after both permits, right before the connect is spawned.
 
-pub use crate::net::pace;
+pub use net::pace;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -21,9 +21,9 @@ use crate::discovery::Batch;
 use crate::discovery::ledger::Ledger;
 use crate::discovery::tally::Tally;
 use crate::discovery::targets::TargetSet;
-use crate::net::neigh::Entry;
-use crate::net::{self, ConnectOutcome};
 use input::setting::{Repeat, Setting};
+use net::neigh::Entry;
+use net::{self, ConnectOutcome};
 
 /// Per-host stripes: enough that unrelated hosts rarely share one.
 const HOST_STRIPES: usize = 4096;
@@ -56,7 +56,7 @@ pub static PORTS: Setting<std::borrow::Cow<'static, [u16]>> = Setting {
     parse: |t| input::setting::ports(t).map(std::borrow::Cow::Owned),
 };
 /// `--concurrency`: probes in flight at once (`None`: from the open-file limit,
-/// [`crate::net::default_concurrency`]).
+/// [`net::default_concurrency`]).
 pub static CONCURRENCY: Setting<Option<usize>> = Setting {
     key: "concurrency",
     flag: "--concurrency",
@@ -365,7 +365,7 @@ enum Answer {
 /// not the port's: the neighbour table's entry for it when that is not resolved, or a resolved one
 /// while the table has been found full in this scan (`tally`); `None`: the timeout stands.
 fn silenced(addr: SocketAddr, tally: Option<&Tally>) -> Option<Entry> {
-    match crate::net::neigh::entry(addr.ip()) {
+    match net::neigh::entry(addr.ip()) {
         Entry::Resolved if tally.is_some_and(|t| t.neighbour_full.load(Ordering::Relaxed) > 0) => {
             Some(Entry::Resolved)
         }

@@ -79,7 +79,7 @@ impl Answer {
                 })
             });
         let text = from_json.unwrap_or_else(|| self.body.lines().next().unwrap_or("").to_string());
-        let mut text = crate::sanitize::terminal(text.trim()).into_owned();
+        let mut text = sanitize::terminal(text.trim()).into_owned();
         if text.chars().count() > 300 {
             text = text.chars().take(300).collect::<String>() + "…";
         }
@@ -173,7 +173,7 @@ impl Client {
         tls: &Tls,
         timeout: Duration,
     ) -> Result<Client, PushError> {
-        crate::net::tls::install_default_provider();
+        net::tls::install_default_provider();
         let shown = shown(base);
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("camscan/", env!("CARGO_PKG_VERSION")))
@@ -379,8 +379,7 @@ impl Client {
                 .await
                 .map_err(|e| format!("cannot connect ({e})"))?;
             if tls {
-                let config =
-                    crate::net::tls::tool_client(self.tls.ca_pem.as_deref(), self.tls.insecure)?;
+                let config = net::tls::tool_client(self.tls.ca_pem.as_deref(), self.tls.insecure)?;
                 let name = rustls::pki_types::ServerName::try_from(host.clone())
                     .map_err(|e| format!("{host}: {e}"))?;
                 let stream = tokio_rustls::TlsConnector::from(config)
@@ -433,7 +432,7 @@ where
             Some("auth_invalid") => {
                 return Err(format!(
                     "login refused: {}",
-                    crate::sanitize::terminal(v["message"].as_str().unwrap_or(""))
+                    sanitize::terminal(v["message"].as_str().unwrap_or(""))
                 ));
             }
             Some("auth_ok") if !sent => {
@@ -447,7 +446,7 @@ where
                 if v["success"] == true {
                     return Ok(v["result"].clone());
                 }
-                return Err(crate::sanitize::terminal(
+                return Err(sanitize::terminal(
                     v["error"]["message"].as_str().unwrap_or("refused"),
                 )
                 .into_owned());
@@ -473,7 +472,7 @@ fn root_cause(e: &reqwest::Error) -> String {
             None => break,
         }
     }
-    let text = crate::sanitize::terminal(&source.to_string()).into_owned();
+    let text = sanitize::terminal(&source.to_string()).into_owned();
     if tls_garbage {
         return format!(
             "{text}: the server does not speak TLS on this port; is it plain HTTP (http://)?"

@@ -1,5 +1,5 @@
 //! The cameras a push would write, from the inventory: each as the tool's export writes it
-//! ([`crate::export`]'s per-camera builders, so `push` and `-f frigate` never disagree), its
+//! ([`export`]'s per-camera builders, so `push` and `-f frigate` never disagree), its
 //! name, and its password.
 //!
 //! Passwords: the inventory keeps only a keyed hash of the login that opened a stream. The push
@@ -15,7 +15,7 @@ use super::plan::{Entry, Wanted};
 use super::tools::EntryInput;
 pub use super::tools::Password;
 use super::{Options, Settings, ToolKind};
-use crate::export::cameras::{self, Camera};
+use export::cameras::{self, Camera};
 use model::{Credential, Report, StreamStatus, encode_userinfo};
 use store::{Store, StoredDevice};
 
@@ -266,7 +266,7 @@ fn left_out(d: &model::Device, id: i64, tool: ToolKind) -> LeftOut {
     };
     LeftOut {
         device_id: id,
-        name: crate::sanitize::terminal(&name).into_owned(),
+        name: sanitize::terminal(&name).into_owned(),
         label,
         why,
     }

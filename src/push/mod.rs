@@ -414,7 +414,7 @@ async fn plan_push<'a>(
         } else if let Some(title) = renamed.get(&s.name).filter(|_| s.note.is_none()) {
             s.note = Some(format!(
                 "titled {:?} in the tool by a person: the title is theirs, the rest camscan's",
-                crate::sanitize::terminal(title)
+                sanitize::terminal(title)
             ));
         }
     }

@@ -27,7 +27,7 @@ use store::PushRecord;
 pub struct Wanted {
     pub device_id: i64,
     pub channel: u32,
-    /// The name the exports give it ([`crate::export::names()`]).
+    /// The name the exports give it ([`export::names()`]).
     pub proposed: String,
     /// The device's addresses as a URL writes them (`198.18.0.12`, `[fd00::12]`): a tool entry
     /// pulling from one of them is this camera.

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use super::Outcome;
 use super::plan::Action;
-use crate::export::table::fit;
-use crate::table_writer::Table;
+use export::table::fit;
+use table_writer::Table;
 
 input::choices! {
     /// How `camscan push` prints its plan and results.
@@ -103,10 +103,10 @@ pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
             _ => why,
         };
         t.row([
-            crate::sanitize::terminal(&s.name).into_owned(),
+            sanitize::terminal(&s.name).into_owned(),
             s.action.word().to_string(),
-            fit::shorten_middle(&crate::sanitize::terminal(&s.stream), stream_col),
-            crate::sanitize::terminal(&cell).into_owned(),
+            fit::shorten_middle(&sanitize::terminal(&s.stream), stream_col),
+            sanitize::terminal(&cell).into_owned(),
         ]);
     }
     t.fixed_column(2, stream_col);

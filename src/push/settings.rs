@@ -24,7 +24,7 @@ pub static OPTIONS: &[&dyn Declared] = &[
 /// `--credentials` is the scan's declaration (the camera logins file), with push's help line
 /// ([`CREDENTIALS_HELP`]).
 pub static SETTINGS: &[&dyn Declared] = &[
-    &crate::credentials::CREDENTIALS_FILE,
+    &credentials::CREDENTIALS_FILE,
     &DEVICE,
     &DRY_RUN,
     &HAND_BACK,
@@ -240,7 +240,7 @@ mod tests {
     fn every_push_setting_is_spelled_from_its_key() {
         // `--credentials` is the scan's declaration (`credentials_file`), spelled before the rule.
         let own = OPTIONS.iter().chain(SETTINGS).chain(AFTER_SCAN);
-        let own = own.filter(|d| d.key() != crate::credentials::CREDENTIALS_FILE.key);
+        let own = own.filter(|d| d.key() != credentials::CREDENTIALS_FILE.key);
         input::setting::assert_spelled_from_keys(own, &[""]);
     }
 }

@@ -31,10 +31,10 @@ pub struct ScanJob {
     /// usual scans do not ask would read as `port_opened` (a change that is none).
     pub unrecorded_ports: Vec<u16>,
     /// Knowledge files read before the built-in data (`--signatures`, else config `signatures:`);
-    /// the command loads them, with the knowledge directory's, before the scan ([`crate::knowledge`]).
+    /// the command loads them, with the knowledge directory's, before the scan ([`knowledge`]).
     pub signatures: Vec<PathBuf>,
     /// The user's knowledge directory, read after `signatures` (`$XDG_CONFIG_HOME/camscan/
-    /// knowledge.d`, [`crate::knowledge::user_dir`]); `None`: none.
+    /// knowledge.d`, [`knowledge::user_dir`]); `None`: none.
     pub knowledge_dir: Option<PathBuf>,
 }
 

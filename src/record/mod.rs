@@ -22,7 +22,7 @@ use input::environment::Environment;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use error::Error;
 use model::{DiscoveryMethod, Report};
 use store::{Inventory, InventoryAt};
 use store::{PgTarget, Recorded, ScanInfo, ScanSummary, Store, StoreError};
@@ -46,7 +46,7 @@ pub enum CommandError {
         "no place for the inventory: neither XDG_STATE_HOME nor HOME is set; give --db PATH (or --no-db)"
     )]
     NoLocation,
-    /// A fleet hub refused this site's agent (exit [`crate::error::exit::HUB_REFUSED`]): what
+    /// A fleet hub refused this site's agent (exit [`error::exit::HUB_REFUSED`]): what
     /// it had found stays in the site's inventory.
     #[error("the hub refused this site: {0}")]
     HubRefused(String),
@@ -158,7 +158,7 @@ pub fn pg_target(
     {
         tracing::warn!("{warning}");
     }
-    use crate::net::tls::ServerCheck;
+    use net::tls::ServerCheck;
     use store::db::location::SslMode;
     let check = match target.sslmode {
         SslMode::Disable => None,
@@ -167,7 +167,7 @@ pub fn pg_target(
         SslMode::VerifyFull => Some(ServerCheck::AuthorityAndName),
     };
     target.tls =
-        crate::net::tls::postgres_client(check, target.sslrootcert.as_deref(), home.as_deref())
+        net::tls::postgres_client(check, target.sslrootcert.as_deref(), home.as_deref())
             .map_err(bad)?;
     Ok(target)
 }
@@ -202,7 +202,7 @@ fn memory(store: Option<&Store>, cfg: &ScanJob) -> Result<crate::scan::Memory, S
             store.known_logins(&cfg.site, &cfg.scan.credentials)?
         },
         dns: if !cfg.scan.settings.get(&crate::analyze::context::FRESH)
-            && cfg.scan.settings.get(&crate::net::rdns::DNS)
+            && cfg.scan.settings.get(&net::rdns::DNS)
         {
             store.dns_answers()?
         } else {
@@ -367,7 +367,7 @@ impl std::fmt::Display for Summary {
             f,
             "Since scan {} ({}) of the same targets: {} new, {} gone, {} changed device(s) (camscan diff {} {})",
             self.since.id,
-            crate::export::inventory::short_time(&self.since.scan.started_at),
+            export::inventory::short_time(&self.since.scan.started_at),
             self.new,
             self.gone,
             self.changed,

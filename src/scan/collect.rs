@@ -12,10 +12,10 @@ use tokio::sync::mpsc;
 
 use super::Msg;
 use crate::discovery::ledger::Ledger;
-use crate::error::exit;
 use crate::probe::ProbeStats;
-use crate::registry::{Event, Registry};
+use error::exit;
 use model::Device;
+use registry::{Event, Registry};
 
 /// What the collector keeps beside the registry: when devices are final, for the NDJSON stream
 /// (written as they become final) and the timing log (a line per final device).
@@ -53,8 +53,8 @@ struct Timings {
     /// When each address's own evidence last came in (an event about it, the end of one of its
     /// analyses or of its name, its probes done), until its device is final: `evidence_ms`.
     evidence_ms: HashMap<IpAddr, u64>,
-    /// What each device received ([`crate::net::host_gate`]), for its line.
-    gates: Option<Arc<crate::net::host_gate::HostGates>>,
+    /// What each device received ([`net::host_gate`]), for its line.
+    gates: Option<Arc<net::host_gate::HostGates>>,
 }
 
 impl Timings {
@@ -76,8 +76,8 @@ impl Timings {
             .max(analysed_ms);
         let received = t.gates.as_ref().map_or_else(Default::default, |g| {
             group.iter().map(|ip| g.count(*ip)).fold(
-                crate::net::host_gate::HostCount::default(),
-                crate::net::host_gate::HostCount::merge,
+                net::host_gate::HostCount::default(),
+                net::host_gate::HostCount::merge,
             )
         });
         tracing::debug!(
@@ -455,7 +455,7 @@ impl<'a> Collector<'a> {
     }
 
     /// Name in each device's timing line what it received through `gates`.
-    pub fn count_requests(&mut self, gates: Arc<crate::net::host_gate::HostGates>) {
+    pub fn count_requests(&mut self, gates: Arc<net::host_gate::HostGates>) {
         if let Some(t) = self.timings.as_mut() {
             t.gates = Some(gates);
         }

@@ -6,7 +6,7 @@
 //! `record::ScanJob`). `config.example.yaml` lists every key with its default; a test checks
 //! that it parses to exactly the defaults.
 
-use crate::credentials::Credential;
+use credentials::Credential;
 use model::DiscoveryMethod;
 
 /// What a scan's plan needs, validated: what to find and how to ask. Where the scan is recorded
@@ -28,7 +28,7 @@ pub struct ScanConfig {
     /// the built-in dictionaries on RTSP, HTTP and RTMP ports.
     pub hints: crate::analyze::hints::Hints,
     /// The container markers `CAMSCAN_CONTAINER_MARKERS` gives in place of the usual ones
-    /// ([`crate::net::host::HostFacts::gather`]); `None`: the usual.
+    /// ([`net::host::HostFacts::gather`]); `None`: the usual.
     pub container_markers: Option<Vec<String>>,
 }
 
@@ -52,10 +52,10 @@ impl ScanConfig {
     }
 
     /// The per-host gate of analysis traffic (`--host-connections`, `--host-rate`).
-    pub fn host_gate(&self) -> crate::net::host_gate::GateSettings {
-        crate::net::host_gate::GateSettings {
-            connections: self.settings.get(&crate::net::host_gate::HOST_CONNECTIONS),
-            rate: self.settings.get(&crate::net::host_gate::HOST_RATE),
+    pub fn host_gate(&self) -> net::host_gate::GateSettings {
+        net::host_gate::GateSettings {
+            connections: self.settings.get(&net::host_gate::HOST_CONNECTIONS),
+            rate: self.settings.get(&net::host_gate::HOST_RATE),
         }
     }
 }

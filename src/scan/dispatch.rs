@@ -1,5 +1,5 @@
 //! Dispatch: each open port the probes found goes to its analysis as it arrives, at most
-//! `slots` ([`crate::net::analysis_slots`]) at once. In: open ports; out: registry events, then
+//! `slots` ([`net::analysis_slots`]) at once. In: open ports; out: registry events, then
 //! [`Msg::Analysed`] per port, [`Msg::HostProbed`] behind each address's `PortOpen`s once its
 //! probes are done, and [`Msg::PortsDispatched`] after the last port handed out.
 
@@ -13,10 +13,10 @@ use super::Msg;
 use super::open_port::{analyze_port, udp_stun_events};
 use crate::analyze::context::ScanContext;
 use crate::probe::{OpenPort, ProbeNews};
-use crate::registry::Event;
+use registry::Event;
 
 /// Detect and analyse each open port as it arrives, `slots` at once (each device's own load is
-/// bounded by its gate, [`crate::net::host_gate`]). Each port's analysis
+/// bounded by its gate, [`net::host_gate`]). Each port's analysis
 /// ends with [`Msg::Analysed`]; [`Msg::PortsDispatched`] follows the last port handed out.
 pub async fn dispatch(
     mut open_rx: mpsc::Receiver<ProbeNews>,
@@ -76,7 +76,7 @@ pub async fn dispatch(
                 }
             };
             // Every connect and request of this port's analysis goes through the device's gate.
-            let gated = crate::net::host_gate::scope(ctx.gates.clone(), async {
+            let gated = net::host_gate::scope(ctx.gates.clone(), async {
                 tokio::join!(analyze_port(addr, &ctx, expected), udp)
             });
             // The slot is lent back while the analysis only waits ([`crate::analyze::slot`]).

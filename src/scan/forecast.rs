@@ -1,6 +1,6 @@
 //! The scan plan as the report and stderr show it ([`model::plan::Plan`]): made from what
 //! [`super::plan`] decided (targets, interfaces, methods, ports, pool) and what the machine says of
-//! itself ([`crate::net::host`]), before anything is sent. Pure: every rule here is a function of
+//! itself ([`net::host`]), before anything is sent. Pure: every rule here is a function of
 //! its inputs, tested on fixed ones.
 //!
 //! The estimate is a model, not a measurement, and says which: the port probes make `addresses x
@@ -47,11 +47,11 @@ pub struct Inputs<'a> {
     pub ports: &'a [u16],
     pub probe: &'a ProbeSettings,
     /// The per-host gate of analysis traffic (`--host-connections`, `--host-rate`).
-    pub gates: crate::net::host_gate::GateSettings,
+    pub gates: net::host_gate::GateSettings,
     pub discovery_wait: Duration,
-    /// Whether raw sockets are allowed ([`crate::net::host::raw_sockets`]); `None`: unknown.
+    /// Whether raw sockets are allowed ([`net::host::raw_sockets`]); `None`: unknown.
     pub raw: Option<bool>,
-    /// What [`crate::net::host::warnings`] said of where camscan runs.
+    /// What [`net::host::warnings`] said of where camscan runs.
     pub host: Vec<Warning>,
     /// The interfaces (indexes) of the scan's zoned IPv6 link-local targets: WS-Discovery and
     /// mDNS go out on them over IPv6 ([`crate::discovery::wsd::v6_links`]).
@@ -60,8 +60,8 @@ pub struct Inputs<'a> {
     pub settings: &'a input::setting::Settings,
     /// `--probe-all`: no host discovery of routed ranges.
     pub probe_all: bool,
-    /// The kernel's neighbour table where it can be read ([`crate::net::neigh::limits`]).
-    pub neighbours: Option<crate::net::neigh::Limits>,
+    /// The kernel's neighbour table where it can be read ([`net::neigh::limits`]).
+    pub neighbours: Option<net::neigh::Limits>,
 }
 
 /// The routed part of the targets and the ports its host discovery asks (empty: none runs).
@@ -253,7 +253,7 @@ fn neighbour_warning(i: &Inputs) -> Option<Warning> {
     let on_link = u64::try_from(i.links.attached.len()).unwrap_or(u64::MAX);
     let (room, known) = match i.neighbours {
         Some(l) => (l.room(), true),
-        None => (crate::net::neigh::KERNEL_DEFAULT_THRESH3, false),
+        None => (net::neigh::KERNEL_DEFAULT_THRESH3, false),
     };
     if on_link <= room {
         return None;
@@ -281,7 +281,7 @@ fn neighbour_warning(i: &Inputs) -> Option<Warning> {
             "{on_link} addresses on attached networks, and {table}: {who} find it full, and are \
              waited out and asked again (slow; counted in the report's coverage); `sudo {}` \
              makes room",
-            crate::net::neigh::sysctl_line(on_link, entries)
+            net::neigh::sysctl_line(on_link, entries)
         ),
     ))
 }
@@ -350,7 +350,7 @@ mod tests {
 
     use super::*;
     use crate::discovery::targets::{TargetSpec, parse_spec};
-    use crate::net::interfaces::LocalNet;
+    use net::interfaces::LocalNet;
 
     fn set(specs: &[&str]) -> TargetSet {
         let ranges = specs
@@ -629,7 +629,7 @@ mod tests {
                 neighbours,
             })
         };
-        let full = with(Some(crate::net::neigh::Limits {
+        let full = with(Some(net::neigh::Limits {
             thresh3: 1024,
             entries: 24,
         }));
@@ -658,7 +658,7 @@ mod tests {
                 .iter()
                 .any(|w| w.code == "neighbour-table" && w.message.contains("cannot be read here"))
         );
-        let roomy = with(Some(crate::net::neigh::Limits {
+        let roomy = with(Some(net::neigh::Limits {
             thresh3: 32768,
             entries: 2000,
         }));

@@ -44,16 +44,16 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use crate::analyze::context::{Known, ScanContext};
-use crate::error::{Error, exit};
-use crate::export::Format;
 use crate::probe::{ProbeNews, ProbeStats};
-use crate::registry::{Event, Registry};
 use collect::Collector;
 pub use collect::{OnFinal, Outcome};
 pub use config::ScanConfig;
+use error::{Error, exit};
+use export::Format;
 use model::{Device, Report, SCHEMA_VERSION};
 use output::NdjsonStream;
 use plan::ScanPlan;
+use registry::{Event, Registry};
 
 /// Channel sizes between stages: small, so a slow stage pushes back on the one before it.
 const OPEN_CHANNEL: usize = 256;
@@ -149,7 +149,7 @@ pub struct Memory {
     /// The login that opened each device, by its identity (none with `--fresh`): tried first on
     /// a device recognised at a new address ([`crate::analyze::followed`]).
     pub logins: Vec<model::known::KnownLogin>,
-    pub dns: Vec<crate::net::rdns::DnsAnswer>,
+    pub dns: Vec<net::rdns::DnsAnswer>,
     pub names: Vec<model::known::GivenName>,
     /// The devices last seen misaddressed: asked for directly.
     pub misaddressed: Vec<model::known::KnownMisaddressed>,
@@ -172,7 +172,7 @@ pub struct Scanned {
     /// TCP connection attempts the port probes made.
     pub probes: u64,
     /// The reverse DNS answers this run looked up, for the inventory to keep.
-    pub dns: Vec<crate::net::rdns::DnsAnswer>,
+    pub dns: Vec<net::rdns::DnsAnswer>,
     /// The scan's login settings, with the failed-login budget as the scan left it: what an
     /// audit's own logins (`--check-defaults`) draw from afterwards.
     pub auth: crate::analyze::context::AuthSettings,
@@ -208,8 +208,8 @@ pub async fn pipeline(
     let auth = ctx.auth.clone();
     let mut registry = Registry::new(plan.set.hostnames().clone())
         .with_mac_lookup(crate::discovery::camera_macs::facts)
-        .with_zone_lookup(crate::net::zone::zone_name)
-        .with_name_rules(crate::knowledge::placeholders::name_rules());
+        .with_zone_lookup(net::zone::zone_name)
+        .with_name_rules(knowledge::placeholders::name_rules());
     let (detect, analyses) = (plan.detect, plan.analyses);
     let names = plan.names.clone();
     // The temporary addresses of `--reach-misaddressed` go when the pipeline ends, however it ends.
@@ -231,7 +231,7 @@ pub async fn pipeline(
     let tally = Arc::new(crate::discovery::tally::Tally::default());
     // The neighbour table's count of the times it was full, before anything is sent (where this
     // namespace can read it): the difference at the end is this scan's (and whatever else ran).
-    let fulls_before = crate::net::neigh::stat().map(|s| s.table_fulls);
+    let fulls_before = net::neigh::stat().map(|s| s.table_fulls);
     let discovery = tokio::spawn(sweep::discover_and_probe(
         plan,
         ctx.clone(),
@@ -315,7 +315,7 @@ fn found(
 ) -> Vec<model::Device> {
     let mut devices = registry.devices();
     devices.retain(|d| scope.keeps(d));
-    crate::export::names::settle(&mut devices, given_names);
+    export::names::settle(&mut devices, given_names);
     if let Outcome::Interrupted(_) = outcome {
         // The report's count: what is written, not what the registry held before merging.
         tracing::warn!(
@@ -333,9 +333,9 @@ fn scan_coverage(
     tally: &crate::discovery::tally::Tally,
     fulls_before: Option<u64>,
     registry: &Registry,
-    media: &crate::net::media_budget::MediaBudget,
+    media: &net::media_budget::MediaBudget,
 ) -> model::coverage::Coverage {
-    let fulls = match (fulls_before, crate::net::neigh::stat()) {
+    let fulls = match (fulls_before, net::neigh::stat()) {
         (Some(before), Some(after)) => after.table_fulls.saturating_sub(before),
         _ => 0,
     };
@@ -350,7 +350,7 @@ fn scan_coverage(
 }
 
 /// The report's figures of the media budget.
-fn media_coverage(f: crate::net::media_budget::Figures) -> model::coverage::MediaCoverage {
+fn media_coverage(f: net::media_budget::Figures) -> model::coverage::MediaCoverage {
     let kbps = |bytes_a_second: u64| bytes_a_second * 8 / 1000;
     model::coverage::MediaCoverage {
         budget_kbps: kbps(f.rate),

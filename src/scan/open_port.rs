@@ -7,10 +7,10 @@ use crate::analyze::context::ScanContext;
 use crate::analyze::rtsp;
 use crate::analyze::webrtc::STUN_PORTS;
 use crate::detect::{self, Detection};
-use crate::error::AnalyzeError;
-use crate::net::{CONNECT_TIMEOUT, TIMEOUT};
-use crate::registry::Event;
+use error::AnalyzeError;
 use model::{Failure, Protocol, Stage};
+use net::{CONNECT_TIMEOUT, TIMEOUT};
+use registry::Event;
 
 /// Everything one open port yields.
 /// `expected`: the promise of this port's maker clue to the address's RTSP walks, kept (dropped)
@@ -89,9 +89,9 @@ pub async fn analyze_port(
 const ONE_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A connection refused (or reset) on a port the probe found open a moment ago.
-fn refused_after_open(e: &crate::error::NetError) -> bool {
+fn refused_after_open(e: &error::NetError) -> bool {
     use std::io::ErrorKind::{ConnectionRefused, ConnectionReset};
-    matches!(e, crate::error::NetError::Connect { source, .. }
+    matches!(e, error::NetError::Connect { source, .. }
         if matches!(source.kind(), ConnectionRefused | ConnectionReset))
 }
 
@@ -108,8 +108,7 @@ async fn shown_media(addr: std::net::SocketAddr, ctx: &ScanContext) -> bool {
     if !ctx.known_rtsp_paths(addr).is_empty() {
         return true;
     }
-    let wait =
-        crate::net::rtsp::start_patience(ctx.detect_timeout()).saturating_sub(ctx.detect_timeout());
+    let wait = net::rtsp::start_patience(ctx.detect_timeout()).saturating_sub(ctx.detect_timeout());
     let clues = ctx.identities.settled(ip, addr.port(), wait).await;
     !clues.is_empty()
         || ctx.identities.has_media(ip)
@@ -171,8 +170,8 @@ async fn rtmp_events(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<Event
 /// An RTSP server: its service, logins, streams and talk-back, and its HTTP side's streams.
 async fn rtsp_events(
     addr: std::net::SocketAddr,
-    client: crate::net::rtsp::RtspClient,
-    options: &crate::net::rtsp::Reply,
+    client: net::rtsp::RtspClient,
+    options: &net::rtsp::Reply,
     ctx: &ScanContext,
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
@@ -243,7 +242,7 @@ fn shares_http(head: &proto::response::ResponseHead) -> bool {
 /// a web server too). An RTSP server's own RTSP-over-HTTP tunnel is no web service: GStreamer's
 /// answers a plain `GET` with `503` (no length, connection left open), so a 503 ends it at once.
 async fn http_side(addr: std::net::SocketAddr, ctx: &ScanContext) -> Option<Vec<Event>> {
-    let reply = crate::net::rtsp::http_get(
+    let reply = net::rtsp::http_get(
         addr,
         "/",
         ctx.settings.get(&CONNECT_TIMEOUT),
@@ -266,9 +265,9 @@ async fn http_side(addr: std::net::SocketAddr, ctx: &ScanContext) -> Option<Vec<
 
 /// A port whose detection failed: the failure, and for a TLS port that showed its certificate
 /// before its handshake failed, an HTTPS service with that certificate (audit judges it).
-fn detection_failed(ip: IpAddr, port: u16, e: crate::error::NetError) -> Vec<Event> {
+fn detection_failed(ip: IpAddr, port: u16, e: error::NetError) -> Vec<Event> {
     let mut events = Vec::new();
-    if let crate::error::NetError::Tls {
+    if let error::NetError::Tls {
         certificate: Some(c),
         reason,
         ..
@@ -333,8 +332,8 @@ fn greeting_service(ip: IpAddr, port: u16, g: proto::greeting::Greeting) -> Even
 /// An HTTP port: its service, and the media it serves.
 async fn http_events(
     addr: std::net::SocketAddr,
-    reply: &crate::net::rtsp::Reply,
-    tls: Option<crate::net::tls::TlsInfo>,
+    reply: &net::rtsp::Reply,
+    tls: Option<net::tls::TlsInfo>,
     ctx: &ScanContext,
     expected: Option<crate::analyze::identity::Expected>,
 ) -> Vec<Event> {
@@ -474,9 +473,7 @@ pub async fn udp_stun_events(ip: IpAddr, ctx: &ScanContext) -> Vec<Event> {
         let addr = std::net::SocketAddr::new(ip, port);
         match crate::analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
             Ok(r) => Some(stun_service(addr, model::Transport::Udp, &r)),
-            Err(
-                crate::error::NetError::Timeout { .. } | crate::error::NetError::Connect { .. },
-            ) => None,
+            Err(error::NetError::Timeout { .. } | error::NetError::Connect { .. }) => None,
             Err(e) => Some(Event::Failure {
                 ip,
                 failure: Failure {

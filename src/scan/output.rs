@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::Error;
-use crate::export::{self, ExportOptions, Format};
+use error::Error;
+use export::{self, ExportOptions, Format};
 use input::setting::{Declared, Setting};
 
 /// How a scan's report is written (`scan`, `convert`, `watch`'s first scan): `-f` and `-o`, also
@@ -48,7 +48,7 @@ impl Default for ReportOutput {
     fn default() -> Self {
         ReportOutput {
             format: Format::Table,
-            format_options: crate::export::options::defaults(),
+            format_options: export::options::defaults(),
             detail: false,
             output: None,
             width: None,
@@ -164,7 +164,7 @@ pub fn print_plan(plan: &model::plan::Plan) {
         .filter(|w| *w > 0);
     let mut err = stderr.lock();
     for line in plan.lines() {
-        let line = crate::sanitize::terminal(&line);
+        let line = sanitize::terminal(&line);
         let Some(w) = width else {
             let _ = writeln!(err, "{line}");
             continue;
@@ -274,7 +274,7 @@ pub fn progress_bar(
     (bar, task)
 }
 
-pub use crate::export::{DEFAULT_WIDTH, table_width};
+pub use export::{DEFAULT_WIDTH, table_width};
 
 fn export_options(cfg: &ReportOutput, to_terminal: bool) -> ExportOptions {
     let terminal = to_terminal

@@ -14,9 +14,9 @@ use crate::analyze::context::{Announcements, AuthSettings, Known, ScanContext, V
 use crate::analyze::sessions::DeviceSessions;
 use crate::discovery::targets::{self, LARGE_LIMIT};
 use crate::discovery::{DiscoveryMethod, Links};
-use crate::error::Error;
-use crate::net::host::HostFacts;
-use crate::net::interfaces::LocalNet;
+use error::Error;
+use net::host::HostFacts;
+use net::interfaces::LocalNet;
 use crate::probe::ProbeSettings;
 use crate::scan::ScanConfig;
 
@@ -31,7 +31,7 @@ pub struct ScanPlan {
     pub target_specs: Vec<String>,
     pub set: targets::TargetSet,
     pub probe: ProbeSettings,
-    /// Port analyses at once ([`crate::net::analysis_slots`]).
+    /// Port analyses at once ([`net::analysis_slots`]).
     pub analyses: usize,
     pub ports: Vec<u16>,
     pub methods: Vec<DiscoveryMethod>,
@@ -43,19 +43,19 @@ pub struct ScanPlan {
     /// `false` with `--no-detect`: open ports are listed, not analysed.
     pub detect: bool,
     /// Reverse DNS of every device found (`None` with `--no-dns`); seed it with what the inventory
-    /// remembers ([`crate::net::rdns::Resolver::seed`]) before the pipeline runs.
-    pub names: Option<Arc<crate::net::rdns::Resolver>>,
+    /// remembers ([`net::rdns::Resolver::seed`]) before the pipeline runs.
+    pub names: Option<Arc<net::rdns::Resolver>>,
     /// The plan as the report and stderr show it, warnings included ([`super::forecast`]).
     pub summary: model::plan::Plan,
     /// `--reach-misaddressed`: the scan's temporary addresses; the pipeline removes them at its end.
     pub reach: Option<crate::discovery::reach::Reacher>,
     /// The media budget of the scan's PLAY checks, in bytes a second (`--media-rate`, else a
-    /// share of the slowest link the plan uses: [`crate::net::media_budget::default_rate`]; 0: no
+    /// share of the slowest link the plan uses: [`net::media_budget::default_rate`]; 0: no
     /// limit): the context's budget ([`ScanPlan::context`]).
     pub media_rate: u64,
     /// The names the inventory gave devices' cameras (empty without one): set by the caller
     /// before the pipeline runs, which gives each device found its name back
-    /// ([`crate::export::names::settle`]).
+    /// ([`export::names::settle`]).
     pub given_names: Vec<model::known::GivenName>,
     /// The devices the inventory last saw misaddressed (empty without one): set by the caller
     /// before the pipeline runs; ARP's listener on each segment asks for those heard there.
@@ -66,7 +66,7 @@ impl ScanPlan {
     /// Resolve the targets and check them, size the probe pool, and find the interfaces.
     pub async fn build(cfg: &ScanConfig) -> Result<Self, Error> {
         let started_at = jiff::Timestamp::now();
-        let locals = crate::net::interfaces::list().map_err(Error::Interfaces)?;
+        let locals = net::interfaces::list().map_err(Error::Interfaces)?;
         let attached = cfg.targets.is_empty();
         let target_specs = if attached {
             attached_subnets(cfg, &locals)?
@@ -93,13 +93,13 @@ impl ScanPlan {
             });
         }
         let links = Links::of(&locals, &set);
-        let fd_limit = crate::net::raise_fd_limit();
+        let fd_limit = net::raise_fd_limit();
         let concurrency = concurrency(cfg.settings.get(&crate::probe::CONCURRENCY), fd_limit);
-        let analyses = crate::net::analysis_slots(concurrency, fd_limit);
+        let analyses = net::analysis_slots(concurrency, fd_limit);
         let host = HostFacts::gather(&locals, cfg.container_markers.as_deref());
-        let host_warnings = crate::net::host::warnings(&host, &locals);
+        let host_warnings = net::host::warnings(&host, &locals);
         let probe = ProbeSettings {
-            connect_timeout: cfg.settings.get(&crate::net::CONNECT_TIMEOUT),
+            connect_timeout: cfg.settings.get(&net::CONNECT_TIMEOUT),
             concurrency,
             per_host: cfg.settings.get(&crate::probe::PER_HOST),
             retries: cfg.settings.get(&crate::probe::RETRIES),
@@ -114,15 +114,15 @@ impl ScanPlan {
             probe: &probe,
             gates: cfg.host_gate(),
             discovery_wait: cfg.settings.get(&crate::discovery::DISCOVERY_WAIT),
-            raw: crate::net::host::raw_sockets(host.status.as_deref()),
+            raw: net::host::raw_sockets(host.status.as_deref()),
             host: host_warnings,
             v6_links: &crate::discovery::wsd::v6_links(&set),
             settings: &cfg.settings,
             probe_all: cfg.settings.get(&crate::discovery::hosts::PROBE_ALL),
-            neighbours: crate::net::neigh::limits(),
+            neighbours: net::neigh::limits(),
         });
         let media_rate = media_rate(
-            cfg.settings.get(&crate::net::media_budget::MEDIA_RATE),
+            cfg.settings.get(&net::media_budget::MEDIA_RATE),
             &summary.interfaces,
         );
         summary.media_rate_kbps = media_rate * 8 / 1000;
@@ -159,8 +159,8 @@ impl ScanPlan {
             detect: cfg.settings.get(&crate::detect::DETECT),
             names: cfg
                 .settings
-                .get(&crate::net::rdns::DNS)
-                .then(|| Arc::new(crate::net::rdns::Resolver::default())),
+                .get(&net::rdns::DNS)
+                .then(|| Arc::new(net::rdns::Resolver::default())),
             summary,
             reach: cfg
                 .settings
@@ -176,7 +176,7 @@ impl ScanPlan {
 /// The media budget in bytes a second: `--media-rate` (Mbit/s; 0: no limit), else the default
 /// share of the slowest of the plan's interfaces that says its speed.
 fn media_rate(asked: Option<u32>, interfaces: &[model::plan::PlanInterface]) -> u64 {
-    use crate::net::media_budget::{default_rate, link_speed};
+    use net::media_budget::{default_rate, link_speed};
     match asked {
         Some(mbit) => u64::from(mbit) * 1_000_000 / 8,
         None => {
@@ -251,7 +251,7 @@ fn context(
         },
         verify: VerifySettings {
             ffprobe: cfg.settings.get(&crate::analyze::ffprobe::FFPROBE),
-            media: Arc::new(crate::net::media_budget::MediaBudget::new(media_rate)),
+            media: Arc::new(net::media_budget::MediaBudget::new(media_rate)),
         },
         hints: Arc::new(cfg.hints.clone()),
         rtsp_paths: Arc::new(cfg.hints.rtsp_paths()),
@@ -263,7 +263,7 @@ fn context(
             cfg.settings
                 .get(&crate::analyze::sessions::SESSIONS_PER_DEVICE),
         )),
-        gates: Arc::new(crate::net::host_gate::HostGates::new(cfg.host_gate())),
+        gates: Arc::new(net::host_gate::HostGates::new(cfg.host_gate())),
         known: Arc::new(known),
         logins: Default::default(),
         identities: Default::default(),
@@ -272,10 +272,10 @@ fn context(
 
 /// No targets: the attached private subnets (`camscan interfaces` shows this plan).
 fn attached_subnets(cfg: &ScanConfig, locals: &[LocalNet]) -> Result<Vec<String>, Error> {
-    let plan = crate::net::interfaces::plan(
+    let plan = net::interfaces::plan(
         locals.to_vec(),
         cfg.settings
-            .get(&crate::net::interfaces::INTERFACE)
+            .get(&net::interfaces::INTERFACE)
             .as_deref(),
         cfg.settings.get(&targets::ALLOW_LARGE),
     );
@@ -305,9 +305,9 @@ fn attached_subnets(cfg: &ScanConfig, locals: &[LocalNet]) -> Result<Vec<String>
 /// Probes at once: `--concurrency`, unless it needs more sockets than the open-file limit
 /// `fd_limit` (raised as far as allowed first) gives; by default what that limit allows.
 fn concurrency(asked: Option<usize>, fd_limit: u64) -> usize {
-    let derived = crate::net::default_concurrency(fd_limit);
+    let derived = net::default_concurrency(fd_limit);
     match asked {
-        Some(n) if n > derived && !crate::net::fits_fd_limit(n, fd_limit) => {
+        Some(n) if n > derived && !net::fits_fd_limit(n, fd_limit) => {
             tracing::warn!(
                 "concurrency {n} needs more sockets than the open-file limit ({fd_limit}) allows; using {derived}"
             );

@@ -11,9 +11,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::Msg;
-use crate::net::rdns::Resolver;
-use crate::registry::Event;
 use model::{DeviceName, NameKind};
+use net::rdns::Resolver;
+use registry::Event;
 
 /// Whether a reverse lookup of `ip` can name anything: not for an IPv6 link-local address
 /// (`fe80::/10`: its `ip6.arpa` name exists on no DNS server, RFC 4291 §2.5.6, and asking only

@@ -9,8 +9,8 @@
 //!   asker or back to it.
 
 use super::ScanConfig;
-use crate::credentials::Credential;
 use crate::discovery::targets::{AddrRange, TargetSpec, parse_spec};
+use credentials::Credential;
 
 /// Target specifications in one request.
 pub const MAX_TARGETS: usize = 64;
@@ -140,7 +140,7 @@ impl ScanRules {
     ) -> Result<(ScanConfig, u64), Refusal> {
         let mut hosts: u128 = 0;
         for (spec, range) in targets.iter().zip(parse_targets(targets)?) {
-            let shown = crate::sanitize::terminal(spec);
+            let shown = sanitize::terminal(spec);
             if !self.allow.iter().any(|(_, a)| a.covers(&range)) {
                 let allowed = self.allowed();
                 return Err(Refusal::NotAllowed(format!(
@@ -169,7 +169,7 @@ impl ScanRules {
         let Some((_, set)) = self.credentials.iter().find(|(n, _)| n == name) else {
             return Err(Refusal::Invalid(format!(
                 "credentials {:?}: not a configured set (one of {})",
-                crate::sanitize::terminal(name),
+                sanitize::terminal(name),
                 self.credential_names().join(", ")
             )));
         };
@@ -189,7 +189,7 @@ fn parse_targets(targets: &[String]) -> Result<Vec<AddrRange>, Refusal> {
     targets
         .iter()
         .map(|spec| {
-            let shown = crate::sanitize::terminal(spec);
+            let shown = sanitize::terminal(spec);
             match parse_spec(spec) {
                 Ok(TargetSpec::Range(r)) => Ok(r),
                 Ok(TargetSpec::Host(_)) => Err(Refusal::Invalid(format!(
@@ -197,7 +197,7 @@ fn parse_targets(targets: &[String]) -> Result<Vec<AddrRange>, Refusal> {
                 ))),
                 Err(e) => Err(Refusal::Invalid(format!(
                     "target {shown:?}: {}",
-                    crate::sanitize::terminal(&e.to_string())
+                    sanitize::terminal(&e.to_string())
                 ))),
             }
         })
@@ -207,14 +207,11 @@ fn parse_targets(targets: &[String]) -> Result<Vec<AddrRange>, Refusal> {
 fn parse_ports(p: &str) -> Result<Vec<u16>, Refusal> {
     input::setting::ports(p).map_err(|reason| {
         // The error a scan's `--ports` gets (`Error::InvalidPorts`).
-        let e = crate::error::Error::InvalidPorts {
+        let e = error::Error::InvalidPorts {
             spec: p.to_string(),
             reason,
         };
-        Refusal::Invalid(format!(
-            "ports: {}",
-            crate::sanitize::terminal(&e.to_string())
-        ))
+        Refusal::Invalid(format!("ports: {}", sanitize::terminal(&e.to_string())))
     })
 }
 
@@ -235,13 +232,10 @@ pub fn own_ranges(cfg: &ScanConfig) -> Result<Vec<String>, String> {
 
 /// The attached private subnets a scan without targets covers.
 pub fn attached(cfg: &ScanConfig) -> Result<Vec<String>, String> {
-    let locals =
-        crate::net::interfaces::list().map_err(|e| format!("listing the interfaces: {e}"))?;
-    Ok(crate::net::interfaces::plan(
+    let locals = net::interfaces::list().map_err(|e| format!("listing the interfaces: {e}"))?;
+    Ok(net::interfaces::plan(
         locals,
-        cfg.settings
-            .get(&crate::net::interfaces::INTERFACE)
-            .as_deref(),
+        cfg.settings.get(&net::interfaces::INTERFACE).as_deref(),
         false,
     )
     .iter()

@@ -234,7 +234,7 @@ async fn limits(req: Request, next: Next) -> Response {
 async fn not_found(req: Request) -> Problem {
     Problem::not_found(format!(
         "no route {}; the API is under /api/v1 (see /api/v1/openapi.json)",
-        crate::sanitize::terminal(req.uri().path())
+        sanitize::terminal(req.uri().path())
     ))
 }
 
@@ -256,7 +256,7 @@ async fn method_not_allowed(req: Request) -> Response {
         Kind::MethodNotAllowed,
         format!(
             "{} is not answered here (see /api/v1/openapi.json for each route's methods)",
-            crate::sanitize::terminal(req.method().as_str())
+            sanitize::terminal(req.method().as_str())
         ),
     )
     .into_response();
@@ -334,7 +334,7 @@ async fn device(
         .ok_or_else(|| {
             Problem::not_found(format!(
                 "no device {:?} in the inventory (give an id, an address or a MAC)",
-                crate::sanitize::terminal(&id)
+                sanitize::terminal(&id)
             ))
         })
     };
@@ -535,7 +535,7 @@ mod tests {
     #[test]
     fn the_api_document_and_the_page_offer_every_output_format() {
         use input::choice::Choice;
-        let formats: Vec<String> = crate::export::Format::choice_names()
+        let formats: Vec<String> = ::export::Format::choice_names()
             .into_iter()
             .map(String::from)
             .collect();

@@ -359,7 +359,7 @@ pub fn cross_site(method: &Method, headers: &HeaderMap, tls: bool) -> Result<(),
             Some(own) if origin.eq_ignore_ascii_case(&own) => Ok(()),
             Some(own) => Err(format!(
                 "the request comes from {:?}, not from this server ({own})",
-                crate::sanitize::terminal(origin)
+                sanitize::terminal(origin)
             )),
             None => Err("the request has an Origin but no Host".to_string()),
         };
@@ -370,7 +370,7 @@ pub fn cross_site(method: &Method, headers: &HeaderMap, tls: bool) -> Result<(),
         } else {
             Err(format!(
                 "the browser says the request comes from another site (Sec-Fetch-Site: {})",
-                crate::sanitize::terminal(site)
+                sanitize::terminal(site)
             ))
         };
     }
@@ -446,7 +446,7 @@ fn refuse(guard: &Guard, req: &Request) -> Option<Response> {
                         "Host {:?} is not an address of this server; without a token it answers \
                          only requests to an IP address or localhost (a guard against DNS \
                          rebinding)",
-                        crate::sanitize::terminal(host)
+                        sanitize::terminal(host)
                     ),
                 )
                 .into_response(),
@@ -494,7 +494,7 @@ fn form_page(status: StatusCode, message: Option<&str>) -> Response {
         .map(|m| {
             format!(
                 "<p class=\"error\" role=\"alert\">{}</p>",
-                crate::sanitize::html(m)
+                sanitize::html(m)
             )
         })
         .unwrap_or_default();
@@ -997,7 +997,7 @@ mod tests {
     #[test]
     fn messages_are_escaped() {
         assert_eq!(
-            crate::sanitize::html("<a href=\"x\">'&'</a>"),
+            sanitize::html("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
     }

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::params::Params;
 use super::problem::{Kind, Problem};
-use crate::export::{ExportOptions, Format, exporter, names};
+use ::export::{ExportOptions, Format, exporter, names};
 use input::choice::Choice;
 use store::{DeviceQuery, DeviceState};
 
@@ -35,7 +35,7 @@ async fn render(state: AppState, name: &str, query: Option<&str>) -> Result<Resp
     let Some(format) = Format::from_choice(name, false) else {
         return Err(Problem::not_found(format!(
             "no export format {:?} (one of {})",
-            crate::sanitize::terminal(name),
+            sanitize::terminal(name),
             names().join(", ")
         )));
     };

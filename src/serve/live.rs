@@ -421,7 +421,7 @@ pub async fn mjpeg(
 }
 
 async fn mjpeg_open(state: &AppState, id: &str, query: Option<&str>) -> Result<Response, Problem> {
-    use crate::net::http::open_get_as;
+    use net::http::open_get_as;
     Params::parse(query, &[])?;
     let id = stream_id(id)?;
     let live = live(state)?;
@@ -470,8 +470,8 @@ async fn mjpeg_open(state: &AppState, id: &str, query: Option<&str>) -> Result<R
                     .into(),
             ));
         };
-        let authorization = crate::net::snapshot::answer_challenge(&got.head, c, &path)
-            .ok_or_else(|| {
+        let authorization =
+            net::snapshot::answer_challenge(&got.head, c, &path).ok_or_else(|| {
                 upstream("the camera's 401 has no challenge the server answers".into())
             })?;
         got = open(Some(authorization)).await?;
@@ -612,7 +612,7 @@ pub async fn whep_delete(
         } else {
             Err(Problem::not_found(format!(
                 "no WHEP session {}",
-                crate::sanitize::terminal(&session)
+                sanitize::terminal(&session)
             )))
         }
     };

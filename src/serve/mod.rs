@@ -56,12 +56,12 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::error::exit;
 use crate::http_server::{self, Limits};
 use crate::record::CommandError;
 use crate::record::ScanJob;
 use crate::record::round::{Beside, Embedded, Task};
 use crate::scan::rules::ScanRules;
+use error::exit;
 use store::SharedStore;
 use store::{HubConfig, Inventory};
 
@@ -455,7 +455,7 @@ struct ServeScans {
     /// The watcher to run in this process, with its scan configuration (the config's targets).
     watcher: Option<(ScanJob, Watcher)>,
     allow: Vec<String>,
-    named: Vec<(String, Vec<crate::credentials::Credential>)>,
+    named: Vec<(String, Vec<credentials::Credential>)>,
     /// `--hub`: this site's agent.
     hub: Option<HubConfig>,
 }
@@ -471,8 +471,8 @@ fn scan_config(args: &Settings, watcher: Option<Watcher>) -> Result<ServeScans, 
     let watcher = watcher.map(|w| (cfg.clone(), w));
     cfg.scan.targets.clear();
     if !cfg.signatures.is_empty() {
-        let k = crate::knowledge::load(&cfg.signatures, cfg.knowledge_dir.as_deref())?;
-        crate::knowledge::install(k);
+        let k = knowledge::load(&cfg.signatures, cfg.knowledge_dir.as_deref())?;
+        knowledge::install(k);
     }
     let allow = if args.allow_targets.is_empty() {
         crate::scan::rules::attached(&cfg.scan).map_err(|e| usage(format!("serve: {e}")))?
@@ -491,7 +491,7 @@ fn scan_config(args: &Settings, watcher: Option<Watcher>) -> Result<ServeScans, 
         };
         let text = std::fs::read_to_string(path)
             .map_err(|e| usage(format!("--scan-credentials {name}: {path}: {e}")))?;
-        let set = crate::credentials::parse_file(&text)
+        let set = credentials::parse_file(&text)
             .map_err(|e| usage(format!("--scan-credentials {name}: {path}: {e}")))?;
         named.push((name.to_string(), set));
     }

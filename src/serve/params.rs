@@ -61,7 +61,7 @@ impl Params {
                 };
                 return Err(Problem::new(
                     Kind::InvalidParameter,
-                    format!("{:?}: {takes}", crate::sanitize::terminal(&k)),
+                    format!("{:?}: {takes}", sanitize::terminal(&k)),
                 ));
             }
             if pairs.iter().any(|(seen, _)| *seen == k) {

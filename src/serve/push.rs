@@ -139,7 +139,7 @@ async fn run(
     else {
         return Err(Problem::not_found(format!(
             "no push target {:?} on this server (camscan serve --push TOOL=URL)",
-            crate::sanitize::terminal(tool)
+            sanitize::terminal(tool)
         )));
     };
     if !super::params::is_json(headers) {
@@ -153,7 +153,7 @@ async fn run(
             Kind::InvalidBody,
             format!(
                 "the body is not a push request ({}): {{\"devices\": [3, 7], \"apply\": false}}",
-                crate::sanitize::terminal(&e.to_string())
+                sanitize::terminal(&e.to_string())
             ),
         )
     })?;

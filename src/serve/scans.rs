@@ -32,12 +32,12 @@ use tokio::sync::watch;
 use super::AppState;
 use super::params::{Params, json};
 use super::problem::{Kind, Problem};
-use crate::credentials::Credential;
 use crate::metrics::Metrics;
 use crate::probe::ProbeStats;
 use crate::record::ScanJob;
 use crate::scan::ScanConfig;
 use crate::scan::rules::{Refusal, ScanRules};
+use credentials::Credential;
 use model::sync::lock;
 use store::{QueueRefusal, SharedStore};
 
@@ -440,7 +440,7 @@ fn request(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<ScanReq
             Kind::InvalidBody,
             format!(
                 "the body is not a scan request ({}): {{\"targets\": [\"192.168.1.0/24\"], \"ports\": \"80,554\", \"credentials\": \"default\", \"site\": \"north\"}}",
-                crate::sanitize::terminal(&e.to_string())
+                sanitize::terminal(&e.to_string())
             ),
         )
     })
@@ -467,7 +467,7 @@ async fn queue(state: &AppState, req: ScanRequest) -> Result<Response, Problem> 
             })
             .await?
     };
-    let shown = crate::sanitize::terminal(&site);
+    let shown = sanitize::terminal(&site);
     match queued {
         Ok(r) => {
             tracing::info!(request = r.id, site = %shown, targets = ?r.targets,
@@ -517,12 +517,8 @@ pub async fn request_state(
 ) -> Response {
     let found = async {
         Params::parse(query.as_deref(), &[])?;
-        let missing = || {
-            Problem::not_found(format!(
-                "no queued scan {:?}",
-                crate::sanitize::terminal(&id)
-            ))
-        };
+        let missing =
+            || Problem::not_found(format!("no queued scan {:?}", sanitize::terminal(&id)));
         let n: i64 = id.parse().map_err(|_| missing())?;
         let r = state.store.run(move |s| s.scan_request(n)).await?;
         r.map(|r| json(&r)).ok_or_else(missing)
@@ -553,7 +549,7 @@ pub async fn job(
             .ok_or_else(|| {
                 Problem::not_found(format!(
                     "no scan job {:?} (jobs are remembered while the server runs, the newest {JOBS_KEPT})",
-                    crate::sanitize::terminal(&id)
+                    sanitize::terminal(&id)
                 ))
             })
     })();

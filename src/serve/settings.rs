@@ -18,7 +18,7 @@ pub static SETTINGS: &[&dyn Declared] = &[
     &TLS_KEY,
     &ALLOW_TARGETS,
     &SCAN_CREDENTIALS,
-    &crate::credentials::CREDENTIALS_FILE,
+    &credentials::CREDENTIALS_FILE,
     &NO_PREVIEW,
     &store::settings::HUB,
     &HUB_PASSWORD_FILE,
@@ -138,7 +138,7 @@ pub static SCAN_CREDENTIALS: Setting<Vec<String>> = Setting {
     parse: pairs,
 };
 
-/// `--credentials` ([`crate::credentials::CREDENTIALS_FILE`], the scan's setting, by its key
+/// `--credentials` ([`credentials::CREDENTIALS_FILE`], the scan's setting, by its key
 /// `credentials_file`) in serve's `--help`: the logins the server opens cameras with (the
 /// preview, snapshots, API scans' `default` set), over the config file's.
 pub const CREDENTIALS_HELP: &str = "The credentials file (`user:password` lines) the server opens \

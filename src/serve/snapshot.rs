@@ -2,7 +2,7 @@
 //! no credential ever reaches the browser.
 //!
 //! The device comes from its newest description ([`store::Store::device_report`]); the
-//! fetch is the camera client's ([`crate::net::snapshot`]: the camera's own addresses only, under
+//! fetch is the camera client's ([`net::snapshot`]: the camera's own addresses only, under
 //! a deadline, a whole JPEG or PNG) with the server's configured credentials (the scan's `default`
 //! and each `--scan-credentials` set). A device without a snapshot URL it may fetch is 404;
 //! what the camera did wrong is a 502 problem document that says so.
@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::params::Params;
 use super::problem::{Kind, Problem};
-use crate::net::snapshot::{self, SnapshotError};
+use net::snapshot::{self, SnapshotError};
 
 /// `GET /api/v1/devices/{id}/snapshot`.
 pub async fn snapshot(

@@ -105,7 +105,7 @@ fn last_event_id(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
         .ok_or_else(|| {
             Problem::invalid(
                 "Last-Event-ID",
-                &crate::sanitize::terminal(text),
+                &sanitize::terminal(text),
                 "the id of an event this stream sent (a whole number)",
             )
         })

@@ -1,5 +1,5 @@
 //! HTTPS for `camscan serve` (`--tls-cert FILE --tls-key FILE`, PEM): a rustls server
-//! configuration with the ring provider camscan's TLS clients already use (`src/net/tls.rs`;
+//! configuration with the ring provider camscan's TLS clients already use (`crates/net/src/tls.rs`;
 //! one crypto provider in the binary, no aws-lc), TLS 1.2 and 1.3, ALPN `http/1.1` (the server
 //! speaks HTTP/1 only). The handshake runs in the connection's own task under the header-read
 //! deadline ([`crate::http_server`]).

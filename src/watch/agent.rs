@@ -75,6 +75,6 @@ pub(super) fn on_refused(
     let slot = slot.clone();
     Arc::new(move |why| {
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
-        super::stop_with(&state, &stop_tx, &wake, crate::error::exit::HUB_REFUSED);
+        super::stop_with(&state, &stop_tx, &wake, error::exit::HUB_REFUSED);
     })
 }

@@ -22,7 +22,7 @@ use tokio::sync::{Notify, watch};
 
 use super::WatchConfig;
 use super::stream_check::{self, CheckDeadlines};
-use crate::credentials::Credential;
+use credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
 use crate::record::ScanJob;
 use store::SharedStore;
@@ -50,8 +50,8 @@ impl Settings {
             credentials: cfg.scan.credentials.clone(),
             site: cfg.site.clone(),
             deadlines: CheckDeadlines {
-                connect: cfg.scan.settings.get(&crate::net::CONNECT_TIMEOUT),
-                step: cfg.scan.settings.get(&crate::net::TIMEOUT),
+                connect: cfg.scan.settings.get(&net::CONNECT_TIMEOUT),
+                step: cfg.scan.settings.get(&net::TIMEOUT),
             },
         }
     }

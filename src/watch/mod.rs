@@ -39,7 +39,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use crate::discovery::listen::{Announcement, Listener};
-use crate::error::exit;
+use error::exit;
 use crate::metrics::{Metrics, MetricsServer};
 use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
 use crate::record::CommandError;

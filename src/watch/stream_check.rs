@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use retina::client::SessionGroup;
 
 use crate::analyze::verify::{self, Check};
-use crate::credentials::Credential;
-use crate::net::ConnectOutcome;
+use credentials::Credential;
+use net::ConnectOutcome;
 use store::{CheckLayer, CheckResult, CheckTarget};
 
 /// Media measured per RTSP check once it flows: 2 s gives a rate from RTP timestamps to within
@@ -50,7 +50,7 @@ pub async fn check(
     let Some(addr) = socket_addr(&url) else {
         return CheckResult::failed(CheckLayer::Host, format!("no address in {}", target.url));
     };
-    match crate::net::connect(addr, d.connect).await {
+    match net::connect(addr, d.connect).await {
         ConnectOutcome::Open(_) => {}
         ConnectOutcome::Refused => {
             return CheckResult::failed(CheckLayer::Port, format!("{addr}: connection refused"));
@@ -105,7 +105,7 @@ fn rate(mut r: CheckResult, known: Option<f64>) -> CheckResult {
 async fn rtsp(target: &CheckTarget, d: CheckDeadlines, group: &Arc<SessionGroup>) -> CheckResult {
     let cred: Option<&Credential> = target.credential.as_ref();
     // A watch round's checks are paced by its schedule, not by a scan's media budget.
-    let unlimited = crate::net::media_budget::MediaBudget::default();
+    let unlimited = net::media_budget::MediaBudget::default();
     let check = Check {
         url: &target.url,
         cred,
@@ -154,7 +154,7 @@ async fn http(url: &url::Url, addr: SocketAddr, d: CheckDeadlines) -> CheckResul
     }
     let started = Instant::now();
     let tls = url.scheme() == "https";
-    match crate::net::http::open_get(addr, &path, tls, d.connect, d.step).await {
+    match net::http::open_get(addr, &path, tls, d.connect, d.step).await {
         Err(e) => CheckResult::failed(CheckLayer::Describe, e.to_string()),
         Ok(r) if !(200..300).contains(&r.head.status) => CheckResult::failed(
             CheckLayer::Describe,
@@ -188,7 +188,7 @@ async fn http(url: &url::Url, addr: SocketAddr, d: CheckDeadlines) -> CheckResul
 async fn whep(url: &url::Url, addr: SocketAddr, d: CheckDeadlines) -> CheckResult {
     let path = url.path();
     let started = Instant::now();
-    match crate::net::http::open_get(addr, path, url.scheme() == "https", d.connect, d.step).await {
+    match net::http::open_get(addr, path, url.scheme() == "https", d.connect, d.step).await {
         Err(e) => CheckResult::failed(CheckLayer::Describe, e.to_string()),
         Ok(r) if r.head.status >= 500 => CheckResult::failed(
             CheckLayer::Describe,

@@ -39,8 +39,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::export::{ExportOptions, Format, exporter};
 use crate::notify::exec::Exec;
+use export::{ExportOptions, Format, exporter};
 use input::choice::Choice;
 use input::setting::Settings;
 use model::{Report, Stream};
@@ -62,7 +62,7 @@ impl std::str::FromStr for WriteSpec {
     type Err = String;
 
     fn from_str(s: &str) -> Result<WriteSpec, String> {
-        let names = || crate::export::names().join(", ");
+        let names = || export::names().join(", ");
         let Some((name, path)) = s.split_once('=') else {
             return Err(format!("{s}: FORMAT=FILE (FORMAT one of {})", names()));
         };

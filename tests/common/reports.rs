@@ -73,12 +73,12 @@ pub fn keep(stdout: &[u8]) {
         return;
     };
     for name in RENDERED {
-        let def = camscan::export::FORMATS
+        let def = export::FORMATS
             .iter()
             .find(|f| f.name == *name)
             .expect("a registered format");
         let mut out = Vec::new();
-        let options = camscan::export::ExportOptions::default();
+        let options = export::ExportOptions::default();
         if (def.make)(options).write(&report, &mut out).is_ok() {
             let _ = std::fs::write(dir.join(format!("{stem}.{}", def.extension)), out);
         }

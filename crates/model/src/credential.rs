@@ -1,5 +1,5 @@
 //! One credential to try on devices that ask for one (the parsing of credential files and
-//! their sources are in `camscan::credentials`): a user name, a password that `Debug` never
+//! their sources are in `credentials`): a user name, a password that `Debug` never
 //! shows, and the hosts it may be tried on.
 
 use std::fmt;

@@ -1,5 +1,5 @@
 //! ICMP Echo over IPv4 (RFC 792, Echo type 8, Echo Reply type 0): host discovery of routed ranges
-//! (`camscan::net::ping`). Both messages are `type(1) code(1) checksum(2) identifier(2)
+//! (`net::ping`). Both messages are `type(1) code(1) checksum(2) identifier(2)
 //! sequence(2) data`; the checksum is the ones' complement of the ones' complement sum of the
 //! message (RFC 792, "Echo or Echo Reply Message"), which the sender computes on a raw socket (a
 //! ping socket's kernel fills it in and the identifier too, but a right one does no harm).

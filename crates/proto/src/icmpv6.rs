@@ -1,5 +1,5 @@
 //! ICMPv6 Echo (RFC 4443 §4.1 Echo Request, type 128; §4.2 Echo Reply, type 129): the all-nodes
-//! ping that finds a link's IPv6 neighbours (`camscan::net::ndp`). Both messages are
+//! ping that finds a link's IPv6 neighbours (`net::ndp`). Both messages are
 //! `type(1) code(1) checksum(2) identifier(2) sequence(2) data`. The checksum covers an IPv6
 //! pseudo-header the sender does not see; the kernel computes it on ICMPv6 sockets (RFC 3542 §3.1),
 //! so a request is built with zero there.

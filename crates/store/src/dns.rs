@@ -1,4 +1,4 @@
-//! The reverse DNS cache's rows (`dns_names`): answers the scan's resolver (`camscan::net::rdns`)
+//! The reverse DNS cache's rows (`dns_names`): answers the scan's resolver (`net::rdns`)
 //! looked up, read back by the next scan while they are young enough to trust.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -51,7 +51,7 @@ pub enum StoreError {
     Postgres { path: PathBuf, detail: String },
     /// The hub refused this site's agent: another inventory holds the site's name, the hub holds
     /// more of the site than this inventory has sent, or the login is another site's. Sending
-    /// again cannot help: the agent stops (`camscan::error::exit::HUB_REFUSED`).
+    /// again cannot help: the agent stops (`error::exit::HUB_REFUSED`).
     #[error("{}: {detail}", path.display())]
     SiteRefused { path: PathBuf, detail: String },
     /// A scan or device the caller named is not in the inventory, or a diff lacks scans.

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use futures::StreamExt;
 
 use super::{HttpFindings, HttpSettings, IN_PARALLEL, fetch};
-use crate::error::AnalyzeError;
-use crate::net::http::OpenGet;
+use error::AnalyzeError;
+use net::http::OpenGet;
 
 /// The makers a focused analysis keeps to (issue 83): the device's, as its clues named them
 /// before the port was asked, else the maker a camera's own web UI signature names on the root
@@ -20,19 +20,19 @@ use crate::net::http::OpenGet;
 /// MAC block of a maker of general-purpose boxes (Synology, TP-Link, Cisco) names the box, not
 /// what runs on it (go2rtc or Frigate on a NAS), and leaves the port to the whole dictionary.
 pub(super) fn focus(
-    root: &crate::net::rtsp::Reply,
+    root: &net::rtsp::Reply,
     s: &HttpSettings,
     page: &[u8],
-) -> Vec<crate::knowledge::VendorId> {
+) -> Vec<knowledge::VendorId> {
     use crate::detect::fingerprint::{Observation, classify};
     if !s.focused {
         return Vec::new();
     }
-    let k = crate::knowledge::get();
+    let k = knowledge::get();
     let makers = if s.makers.is_empty() {
         let verdict = classify(&[Observation::new("/", &root.head, page)]);
         match (verdict.vendor, verdict.kind) {
-            (Some(v), crate::knowledge::Kind::CameraUi) => {
+            (Some(v), knowledge::Kind::CameraUi) => {
                 std::iter::once(v).chain(k.platform_of(v)).collect()
             }
             _ => Vec::new(),
@@ -53,15 +53,15 @@ pub(super) fn focus(
 /// port is go2rtc.
 pub(super) async fn fingerprint(
     addr: SocketAddr,
-    root: &crate::net::rtsp::Reply,
-    (s, makers): (&HttpSettings, &[crate::knowledge::VendorId]),
+    root: &net::rtsp::Reply,
+    (s, makers): (&HttpSettings, &[knowledge::VendorId]),
     findings: &mut HttpFindings,
 ) -> bool {
     use crate::detect::fingerprint::{self, Observation};
     let paths = if makers.is_empty() {
         fingerprint::probe_paths()
     } else {
-        crate::knowledge::get().probe_paths_of(makers)
+        knowledge::get().probe_paths_of(makers)
     };
     let probe_paths: Vec<String> = paths.into_iter().map(str::to_string).collect();
     let probes: Vec<(String, Option<OpenGet>)> = futures::stream::iter(probe_paths)
@@ -87,7 +87,7 @@ pub(super) async fn fingerprint(
     let verdict = fingerprint::classify(&observations);
     let go2rtc = verdict
         .vendor
-        .is_some_and(|v| v == crate::knowledge::vendors::GO2RTC);
+        .is_some_and(|v| v == knowledge::vendors::GO2RTC);
     if go2rtc
         && findings.webrtc_gateway.is_none()
         && let Some((_, Some(api))) = probes.iter().find(|(p, _)| *p == "/api")

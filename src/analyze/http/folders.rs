@@ -8,7 +8,7 @@ use futures::StreamExt;
 use super::{
     HttpFindings, HttpSettings, IN_PARALLEL, fetch, http_url, probe_path, same_origin_path,
 };
-use crate::error::AnalyzeError;
+use error::AnalyzeError;
 use model::Stream;
 use proto::html::{self, LinkKind};
 
@@ -83,7 +83,7 @@ pub(super) async fn paths_and_folders(
         Folder(&'static str, Option<Folder>),
     }
     let mut jobs: Vec<Job> = paths.iter().cloned().map(Job::Path).collect();
-    for folder in crate::knowledge::get().http_folders() {
+    for folder in knowledge::get().http_folders() {
         if !unchanged {
             jobs.push(Job::Folder(folder));
         }
@@ -117,7 +117,7 @@ pub(super) async fn paths_and_folders(
 /// server where nothing was found gets a note saying to give the name with `--paths`.
 pub(super) async fn media_guesses(
     addr: SocketAddr,
-    root: &crate::net::rtsp::Reply,
+    root: &net::rtsp::Reply,
     asked: &[String],
     mut found: Vec<(&'static str, Folder)>,
     s: &HttpSettings,
@@ -148,12 +148,12 @@ pub(super) async fn media_guesses(
     };
     for (f, folder) in &found {
         folder.links.iter().cloned().for_each(&mut add);
-        let names = crate::knowledge::get().http_folder_names(f);
+        let names = knowledge::get().http_folder_names(f);
         names.iter().for_each(|n| add(format!("{f}{n}")));
     }
     // Names at the root and in path folders only where the root itself has no page.
     if evidence.root.is_some() {
-        crate::knowledge::get()
+        knowledge::get()
             .http_server_paths()
             .iter()
             .for_each(|p| add(p.to_string()));

@@ -3,9 +3,9 @@
 
 use super::manifest::apply_ts;
 use super::{HttpSettings, MAX_FLV, MAX_TS};
-use crate::error::{AnalyzeError, NetError};
-use crate::net::http::OpenGet;
+use error::{AnalyzeError, NetError};
 use model::{Measured, Protocol, Stream, VideoInfo};
+use net::http::OpenGet;
 use proto::{mjpeg, ts};
 use std::time::Duration;
 
@@ -175,7 +175,7 @@ pub(super) async fn mjpeg_stream(
     if secs.is_empty() {
         return Err(AnalyzeError::Missing(format!(
             "no JPEG frame within {}",
-            crate::error::fmt_duration(s.window.max(MJPEG_MIN_WINDOW))
+            error::fmt_duration(s.window.max(MJPEG_MIN_WINDOW))
         )));
     }
     let mut stream = Stream::new(url, Protocol::Mjpeg, port);

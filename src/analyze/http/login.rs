@@ -24,12 +24,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures::StreamExt;
 
 use super::{HttpFindings, HttpSettings};
-use crate::credentials::{Credential, url_with_credentials};
 use crate::detect::head;
-use crate::error::{AnalyzeError, NetError};
-use crate::net::http::{OpenGet, answer_challenges, open_get, open_get_as};
-use crate::net::rtsp::Reply;
+use credentials::{Credential, url_with_credentials};
+use error::{AnalyzeError, NetError};
 use model::{AuthScheme, Protocol, StreamStatus};
+use net::http::{OpenGet, answer_challenges, open_get, open_get_as};
+use net::rtsp::Reply;
 use proto::response::ResponseHead;
 
 /// The pure decision: a locked answer (`401`, `403`) to a path proves nothing when a made-up path
@@ -40,7 +40,7 @@ pub fn same_as_made_up(path_status: u16, made_up_status: u16) -> bool {
 
 /// A path no server has: `/camscan-<16 hex digits>`, new for each port.
 pub(super) fn made_up_path() -> String {
-    format!("/camscan-{:016x}", crate::net::random_u64())
+    format!("/camscan-{:016x}", net::random_u64())
 }
 
 /// The login a wall asks for, as its 401 (or 403) says: for the service's note.
@@ -525,7 +525,7 @@ pub async fn settle(addr: SocketAddr, findings: &mut HttpFindings, s: &HttpSetti
     };
     findings.login = Some((login.cred.username.clone(), login.entry));
     let values: Vec<&str> = login.challenges.iter().map(String::as_str).collect();
-    findings.login_scheme = crate::net::http::strongest_client(&values).map(|(_, name)| name);
+    findings.login_scheme = net::http::strongest_client(&values).map(|(_, name)| name);
     for stream in &mut findings.streams {
         if stream.protocol == Protocol::Webrtc || !stream.status.answers() {
             continue;

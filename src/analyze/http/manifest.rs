@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use super::{HttpSettings, fetch, fetch_up_to, same_origin_path};
-use crate::error::AnalyzeError;
+use error::AnalyzeError;
 use model::{AudioInfo, Protocol, Stream, VideoInfo};
 use proto::{h26x, hls, mp4, mpd, ts};
 

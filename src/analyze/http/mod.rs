@@ -28,11 +28,11 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use crate::analyze::context::{AuthSettings, ScanContext};
-use crate::error::{AnalyzeError, NetError};
-use crate::net::http::OpenGet;
+use error::{AnalyzeError, NetError};
 pub use folders::{MEDIA_GUESSES, MediaEvidence};
 use folders::{media_guesses, paths_and_folders};
 use model::{Protocol, Stream, VideoInfo};
+use net::http::OpenGet;
 use proto::html::{self, LinkKind};
 use proto::{hls, mjpeg, mp4, mpd, ts};
 
@@ -56,7 +56,7 @@ const IN_PARALLEL: usize = 4;
 // The well-known media paths asked on every HTTP port (`http_paths`), the HLS/DASH folders and the
 // names tried in one that exists (`http_folders`), and the paths tried on a port that answers like
 // a media server (`http_server_paths`) are data: `data/http_paths.yaml`, with the user's knowledge
-// files before it, read through `crate::knowledge::get()`. Built in, they make the 15 requests every
+// files before it, read through `knowledge::get()`. Built in, they make the 15 requests every
 // HTTP port is asked whose device's maker nothing named; a named maker's port is asked its
 // maker's entries only ([`focus`], `--walk focused`).
 
@@ -114,7 +114,7 @@ pub struct HttpSettings {
     pub use_auth: bool,
     /// The login that opened this device at its old address, tried first although its scope
     /// does not cover this one ([`crate::analyze::followed`]).
-    pub followed: Option<crate::credentials::Credential>,
+    pub followed: Option<credentials::Credential>,
     /// Put the working credential into the stream URLs reported (`--show-credentials`).
     pub show_credentials: bool,
     /// The credential that opened a login wall, sent with every request ([`login::open`]).
@@ -127,9 +127,9 @@ pub struct HttpSettings {
     pub focused: bool,
     /// The device's makers as its clues named them before the port was asked (its MAC's block,
     /// a discovery protocol), with their platforms; empty when nothing named one.
-    pub makers: Vec<crate::knowledge::VendorId>,
+    pub makers: Vec<knowledge::VendorId>,
     /// The scan's media budget: an MJPEG read waits for room in it.
-    pub media: std::sync::Arc<crate::net::media_budget::MediaBudget>,
+    pub media: std::sync::Arc<net::media_budget::MediaBudget>,
     /// Where a port found serving live media is told at once (the RTSP walk of the same port
     /// reads it).
     pub live: crate::analyze::context::LivePorts,
@@ -140,8 +140,8 @@ impl HttpSettings {
     pub fn for_scan(ctx: &ScanContext, tls: bool) -> HttpSettings {
         use crate::analyze::context::{NO_AUTH, SHOW_CREDENTIALS, VERIFY, VERIFY_WINDOW};
         HttpSettings {
-            connect_timeout: ctx.settings.get(&crate::net::CONNECT_TIMEOUT),
-            timeout: ctx.settings.get(&crate::net::TIMEOUT),
+            connect_timeout: ctx.settings.get(&net::CONNECT_TIMEOUT),
+            timeout: ctx.settings.get(&net::TIMEOUT),
             window: ctx.settings.get(&VERIFY_WINDOW),
             tls,
             hint_paths: Arc::new(ctx.hints.http_paths()),
@@ -174,7 +174,7 @@ impl HttpSettings {
         s.followed = ctx.followed_login(addr.ip()).cloned();
         if s.focused {
             let clues = ctx.identities.clues(addr.ip());
-            s.makers = crate::analyze::identity::decide(crate::knowledge::get(), &clues).makers;
+            s.makers = crate::analyze::identity::decide(knowledge::get(), &clues).makers;
         }
         s
     }
@@ -185,7 +185,7 @@ impl HttpSettings {
 /// exports name one stream by one URL.
 fn http_url(addr: SocketAddr, path: &str, tls: bool) -> String {
     let scheme = if tls { "https" } else { "http" };
-    let authority = crate::net::zone::authority(addr);
+    let authority = net::zone::authority(addr);
     let default = if tls { 443 } else { 80 };
     let authority = if addr.port() == default {
         authority
@@ -221,11 +221,7 @@ fn same_origin_path(addr: SocketAddr, link: &str, tls: bool) -> Option<String> {
 /// Analyse the media an HTTP port serves. `root` is the detection's answer to `GET /` (head only).
 /// A login wall ([`login::gate`]) is reported as one, or opened with the credentials given;
 /// then the paths are found ([`discover`]).
-pub async fn analyze(
-    addr: SocketAddr,
-    root: &crate::net::rtsp::Reply,
-    s: &HttpSettings,
-) -> HttpFindings {
+pub async fn analyze(addr: SocketAddr, root: &net::rtsp::Reply, s: &HttpSettings) -> HttpFindings {
     match login::gate(addr, root, s).await {
         login::Gate::Closed(findings) => *findings,
         login::Gate::Open(failures) => {
@@ -281,11 +277,7 @@ async fn nvr_channels(addr: SocketAddr, s: &HttpSettings, findings: &mut HttpFin
 
 /// Find and read the media paths of a port: its root page's links, what it served last time,
 /// the user's hints and the dictionary, the fingerprint and WHEP probes, then the media folders.
-async fn discover(
-    addr: SocketAddr,
-    root: &crate::net::rtsp::Reply,
-    s: &HttpSettings,
-) -> HttpFindings {
+async fn discover(addr: SocketAddr, root: &net::rtsp::Reply, s: &HttpSettings) -> HttpFindings {
     let mut findings = HttpFindings::default();
     let (mut paths, whep_links) = root_links(addr, root, s, &mut findings).await;
     if paths == ["/"] && any_path::made_up_streams(addr, s).await {
@@ -299,7 +291,7 @@ async fn discover(
     let known = s.known_paths.clone();
     let unchanged = ask_known(addr, &known, s, &mut findings).await;
     let makers = focus(root, s, &findings.root_page);
-    let k = crate::knowledge::get();
+    let k = knowledge::get();
     // The user's hints first, then the dictionary: a known maker's paths only.
     let dictionary = if makers.is_empty() {
         k.http_paths()
@@ -330,7 +322,7 @@ async fn discover(
 /// endpoints to offer to. Links to other hosts are not followed (a failure says so).
 async fn root_links(
     addr: SocketAddr,
-    root: &crate::net::rtsp::Reply,
+    root: &net::rtsp::Reply,
     s: &HttpSettings,
     findings: &mut HttpFindings,
 ) -> (Vec<String>, Vec<String>) {
@@ -425,7 +417,7 @@ fn page_cut(
         )),
         Some(cl) if read < cl => Some(format!(
             "{what}: only {read} of {cl} body bytes arrived within {}",
-            crate::error::fmt_duration(timeout)
+            error::fmt_duration(timeout)
         )),
         None if read >= MAX_DOCUMENT => Some(format!(
             "{what}: reply larger than {MAX_DOCUMENT} bytes; only its start was read"
@@ -569,16 +561,16 @@ mod tests {
     /// walk, or a recorder's page (Blue Iris, whose WebRTC side is asked for): every path.
     #[test]
     fn a_focused_analysis_keeps_to_a_named_camera_maker() {
-        let reply = |head: &str| crate::net::rtsp::Reply {
+        let reply = |head: &str| net::rtsp::Reply {
             head: proto::response::parse_head(head.as_bytes())
                 .unwrap()
                 .unwrap()
                 .0,
             body: Vec::new(),
         };
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let hik = k.vendor("hikvision").unwrap();
-        let s = |focused: bool, makers: Vec<crate::knowledge::VendorId>| HttpSettings {
+        let s = |focused: bool, makers: Vec<knowledge::VendorId>| HttpSettings {
             tls: false,
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(1),

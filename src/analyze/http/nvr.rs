@@ -52,9 +52,9 @@ pub const CAMERA_STATE: &str =
 pub async fn of_port(
     addr: SocketAddr,
     s: &HttpSettings,
-    vendor: Option<crate::knowledge::VendorId>,
+    vendor: Option<knowledge::VendorId>,
 ) -> Vec<NvrChannel> {
-    use crate::knowledge::vendors::{DAHUA, HIKVISION};
+    use knowledge::vendors::{DAHUA, HIKVISION};
     // Which maker's API, and its first path (the one a login is tried on).
     let (hikvision, path) = match vendor {
         Some(v) if v == HIKVISION => (true, CHANNELS),
@@ -115,7 +115,7 @@ pub fn dahua_channels(
     parsed: Vec<dahua_remote::RemoteDevice>,
     state: &[(u32, bool)],
 ) -> Vec<NvrChannel> {
-    let rtsp = crate::net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
+    let rtsp = net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
     let url =
         |ch: u32, sub: u8| format!("rtsp://{rtsp}/cam/realmonitor?channel={ch}&subtype={sub}");
     parsed
@@ -177,7 +177,7 @@ pub fn channels(
     parsed: Vec<isapi_channels::ProxyChannel>,
     status: &[(u32, bool)],
 ) -> Vec<NvrChannel> {
-    let rtsp = crate::net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
+    let rtsp = net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
     parsed
         .into_iter()
         .map(|c| NvrChannel {

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::{Clue, ClueSource, Expected, Identities};
-use crate::knowledge::Knowledge;
+use knowledge::Knowledge;
 
 /// The scan's board of makers, and the promise of this port's fingerprint on it.
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ impl FingerprintClue {
             let realm = proto::auth::parse_challenges(words.challenge.unwrap_or_default())
                 .into_iter()
                 .find_map(|ch| ch.realm);
-            let texts: Vec<crate::knowledge::Said> = [
+            let texts: Vec<knowledge::Said> = [
                 ("HTTP Server header", words.server, false),
                 ("HTTP realm", realm.as_deref(), true),
                 ("web page title", words.title, false),
@@ -67,14 +67,14 @@ impl FingerprintClue {
             ]
             .into_iter()
             .filter_map(|(what, text, realm)| {
-                Some(crate::knowledge::Said {
+                Some(knowledge::Said {
                     what,
                     text: text?,
                     realm,
                 })
             })
             .collect();
-            if let Some(c) = clue_from_words(crate::knowledge::get(), &texts) {
+            if let Some(c) = clue_from_words(knowledge::get(), &texts) {
                 self.board.learn(ip, c);
             }
         }
@@ -89,12 +89,9 @@ impl FingerprintClue {
     }
 }
 
-/// The clue a web server's own words name ([`crate::knowledge::Knowledge::named_in`]), ranked as
+/// The clue a web server's own words name ([`knowledge::Knowledge::named_in`]), ranked as
 /// a web fingerprint.
-pub fn clue_from_words(
-    k: &'static Knowledge,
-    texts: &[crate::knowledge::Said<'_>],
-) -> Option<Clue> {
+pub fn clue_from_words(k: &'static Knowledge, texts: &[knowledge::Said<'_>]) -> Option<Clue> {
     let named = k.named_in(texts)?;
     let by = named.describe(texts);
     Some(Clue {
@@ -150,13 +147,13 @@ pub fn clue_from_mac(k: &'static Knowledge, mac: &str) -> Option<Clue> {
     })
 }
 
-/// The clue an RTSP `Server` header or realm names ([`crate::knowledge::Knowledge::named_in`]).
+/// The clue an RTSP `Server` header or realm names ([`knowledge::Knowledge::named_in`]).
 pub fn clue_from_rtsp(
     k: &'static Knowledge,
     server: Option<&str>,
     realm: Option<&str>,
 ) -> Option<Clue> {
-    let texts = crate::knowledge::rtsp_texts(server, realm);
+    let texts = knowledge::rtsp_texts(server, realm);
     let named = k.named_in(&texts)?;
     let said = if texts[named.index].realm {
         format!("realm {:?}", texts[named.index].text)

@@ -30,7 +30,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::knowledge::{Knowledge, VendorId};
+use knowledge::{Knowledge, VendorId};
 
 mod clues;
 
@@ -321,7 +321,7 @@ impl Identities {
                 ..Default::default()
             },
         );
-        if let Some(c) = clue_from_mac(crate::knowledge::get(), mac) {
+        if let Some(c) = clue_from_mac(knowledge::get(), mac) {
             self.learn(ip, c);
         }
     }
@@ -351,7 +351,7 @@ impl Identities {
         maker: Option<&str>,
         model: Option<&str>,
     ) {
-        if let Some(c) = clue_from_text(crate::knowledge::get(), source, maker, model) {
+        if let Some(c) = clue_from_text(knowledge::get(), source, maker, model) {
             self.learn(ip, c);
         }
     }
@@ -542,7 +542,7 @@ mod tests {
     fn clue(maker: &str, source: ClueSource) -> Clue {
         Clue {
             source,
-            maker: crate::knowledge::get().vendor(maker).unwrap(),
+            maker: knowledge::get().vendor(maker).unwrap(),
             model: None,
             said: String::new(),
             named_by: None,
@@ -586,7 +586,7 @@ mod tests {
     #[test]
     fn a_web_servers_own_words_name_the_maker() {
         use crate::detect::fingerprint::{Fingerprint, Kind};
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let told = |vendor: Option<&str>, words: WebWords, certificate: Option<&str>| {
             let board = Identities::default();
             let c = FingerprintClue {
@@ -662,7 +662,7 @@ mod tests {
         let t = tokio::time::Instant::now();
         let clues = board.news(ip(), 554, 1, LATE_CLUES, || false).await;
         assert_eq!(t.elapsed(), Duration::from_millis(300));
-        let id = decide(crate::knowledge::get(), &clues);
+        let id = decide(knowledge::get(), &clues);
         assert_eq!(id.maker().map(|v| v.as_str()), Some("abus"));
         assert_eq!(id.others.len(), 1);
     }

@@ -17,9 +17,9 @@ use http_auth::PasswordParams;
 
 use super::budget::AuthBudget;
 use super::context::ScanContext;
-use crate::credentials::Credential;
-use crate::error::AnalyzeError;
-use crate::net::http;
+use credentials::Credential;
+use error::AnalyzeError;
+use net::http;
 use proto::onvif_caps;
 use proto::soap::{self, DeviceInformation, Profile, TokenKind};
 
@@ -46,8 +46,8 @@ impl OnvifSettings {
     /// What the ONVIF device API calls of the scan `ctx` need.
     pub fn for_scan(ctx: &ScanContext) -> OnvifSettings {
         OnvifSettings {
-            connect_timeout: ctx.settings.get(&crate::net::CONNECT_TIMEOUT),
-            timeout: ctx.settings.get(&crate::net::TIMEOUT),
+            connect_timeout: ctx.settings.get(&net::CONNECT_TIMEOUT),
+            timeout: ctx.settings.get(&net::TIMEOUT),
             credentials: ctx.auth.credentials.clone(),
             budget: ctx.auth.budget.clone(),
             use_auth: !ctx.settings.get(&crate::analyze::context::NO_AUTH),
@@ -241,7 +241,7 @@ async fn call(
                 .unwrap_or_else(|_| jiff::Timestamp::now());
             let created = created.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
             let mut nonce = [0u8; 16];
-            crate::net::random_bytes(&mut nonce);
+            net::random_bytes(&mut nonce);
             security = Some(soap::username_token(
                 kind,
                 &c.username,

@@ -13,11 +13,11 @@ use std::net::SocketAddr;
 
 use super::walker::authorize;
 use crate::analyze::context::ScanContext;
-use crate::credentials::Credential;
-use crate::error::{AnalyzeError, NetError};
-use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience};
+use credentials::Credential;
+use error::{AnalyzeError, NetError};
 use model::capabilities::Talkback;
 use model::{Stream, main_stream};
+use net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience};
 use proto::backchannel::{REQUIRE_TAG, Verdict, classify};
 
 /// [`check`], its failure added to `failures`.
@@ -125,8 +125,8 @@ async fn describe(
     cred: Option<&Credential>,
     settings: &ScanContext,
 ) -> Result<(Reply, bool), NetError> {
-    let connect_timeout = settings.settings.get(&crate::net::CONNECT_TIMEOUT);
-    let timeout = settings.settings.get(&crate::net::TIMEOUT);
+    let connect_timeout = settings.settings.get(&net::CONNECT_TIMEOUT);
+    let timeout = settings.settings.get(&net::TIMEOUT);
     let mut client = RtspClient::connect(addr, connect_timeout, timeout).await?;
     // A server that builds the media on DESCRIBE (GStreamer builds a backchannel media afresh: it
     // is never shared, rtsp-onvif-media-factory.c) answers late but is not dead.

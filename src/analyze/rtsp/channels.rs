@@ -4,8 +4,8 @@
 use super::Found;
 use super::walker::{Answer, Walkers};
 use crate::analyze::paths::{ChannelScheme, MAX_CHANNELS};
-use crate::credentials::Credential;
-use crate::error::AnalyzeError;
+use credentials::Credential;
+use error::AnalyzeError;
 use std::net::SocketAddr;
 
 /// Walk the channels of every channel scheme the found paths use. An announced count bounds the

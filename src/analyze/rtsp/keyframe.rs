@@ -16,9 +16,9 @@ use retina::client::{PlayOptions, Session, SessionOptions, SetupOptions, TcpTran
 use retina::codec::{CodecItem, FrameFormat};
 
 use crate::analyze::verify::{Step, step};
-use crate::credentials::Credential;
-use crate::error::{fmt_duration, one_line};
-use crate::net::rtsp::{USER_AGENT, start_patience};
+use credentials::Credential;
+use error::{fmt_duration, one_line};
+use net::rtsp::{USER_AGENT, start_patience};
 
 /// A keyframe and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 use crate::analyze::context::{ScanContext, VERIFY, VERIFY_WINDOW};
 use crate::analyze::verify;
 use crate::analyze::verify::Check;
-use crate::credentials::Credential;
-use crate::error::AnalyzeError;
+use credentials::Credential;
+use error::AnalyzeError;
 use model::{AudioInfo, Stream, VideoInfo};
 use proto::{h26x, sdp, sdp_facts};
 use retina::client::Session;
@@ -117,7 +117,7 @@ pub(super) async fn open_session(
 ) -> Sessioned {
     let play = settings.settings.get(&VERIFY);
     let window = settings.settings.get(&VERIFY_WINDOW);
-    let timeout = settings.settings.get(&crate::net::TIMEOUT);
+    let timeout = settings.settings.get(&net::TIMEOUT);
     let (mut video, mut audio) = match body {
         Some(b) => {
             let (v, a, _) = facts_of_sdp(b, plain_url);
@@ -256,7 +256,7 @@ pub(super) async fn finish(
                 ffprobe,
                 plain_url,
                 cred,
-                settings.settings.get(&crate::net::TIMEOUT),
+                settings.settings.get(&net::TIMEOUT),
             )
             .await
         };

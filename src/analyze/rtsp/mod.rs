@@ -31,10 +31,10 @@ pub use super::context::{DEFAULT_VERIFY_WINDOW, ScanContext};
 use super::context::{NO_AUTH, SHOW_CREDENTIALS};
 use super::identity;
 use super::paths::{self, ChannelScheme};
-use crate::credentials::{Credential, url_with_credentials};
-use crate::error::{AnalyzeError, NetError};
-use crate::net::rtsp::{Reply, RtspClient, url};
+use credentials::{Credential, url_with_credentials};
+use error::{AnalyzeError, NetError};
 use model::{AuthScheme, Protocol, Service, Stream, StreamStatus};
+use net::rtsp::{Reply, RtspClient, url};
 
 mod account;
 mod backchannel;
@@ -88,7 +88,7 @@ pub async fn analyze(
     settings: &ScanContext,
 ) -> RtspFindings {
     // Detection asked under its shorter deadline; analysis requests get the full one.
-    client.set_timeout(settings.settings.get(&crate::net::TIMEOUT));
+    client.set_timeout(settings.settings.get(&net::TIMEOUT));
     let addr = client.addr();
     let ip = addr.ip();
     let mut service = detect::head::service(addr.port(), Protocol::Rtsp, &options.head);

@@ -146,7 +146,7 @@ fn guesses(identity: &identity::Identity) -> bool {
     match &identity.by {
         None => true,
         Some(c) if c.source >= identity::ClueSource::OnvifScopes => false,
-        Some(c) => paths::main_path(crate::knowledge::get(), c.maker).is_none(),
+        Some(c) => paths::main_path(knowledge::get(), c.maker).is_none(),
     }
 }
 
@@ -157,7 +157,7 @@ fn decide(
     realm: Option<&str>,
     mut clues: Vec<identity::Clue>,
 ) -> identity::Identity {
-    let k = crate::knowledge::get();
+    let k = knowledge::get();
     clues.extend(identity::clue_from_rtsp(k, server, realm));
     identity::decide(k, &clues)
 }
@@ -169,7 +169,7 @@ fn decide(
 pub(super) struct Rounds {
     /// The makers whose entries alone give a found path's siblings ([`paths::siblings`]): the
     /// device's in a focused walk, none (every entry) in a thorough one.
-    pub(super) makers: Vec<crate::knowledge::VendorId>,
+    pub(super) makers: Vec<knowledge::VendorId>,
     pub(super) named: Vec<String>,
     pub(super) fill: Vec<String>,
     pub(super) rest: Vec<String>,
@@ -276,7 +276,7 @@ async fn baseline(
     addr: SocketAddr,
     failures: &mut Vec<AnalyzeError>,
 ) -> Baseline {
-    let nonce = crate::net::random_u64();
+    let nonce = net::random_u64();
     match walkers
         .first()
         .describe(&format!("/camscan-{nonce:016x}"), None)
@@ -310,10 +310,7 @@ fn realm_of(challenges: &[String]) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn named(
-        source: identity::ClueSource,
-        maker: crate::knowledge::VendorId,
-    ) -> identity::Identity {
+    fn named(source: identity::ClueSource, maker: knowledge::VendorId) -> identity::Identity {
         identity::Identity {
             by: Some(identity::Clue {
                 source,
@@ -331,7 +328,7 @@ mod tests {
     /// documents none, is (it waits for the whole WS-Discovery window first).
     #[test]
     fn a_maker_named_with_documented_paths_is_not_guessed_at() {
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let hikvision = k.vendor("hikvision").unwrap();
         assert!(!guesses(&named(identity::ClueSource::Mac, hikvision)));
         assert!(!guesses(&named(
@@ -363,7 +360,7 @@ mod tests {
     /// named, not at all. Before, a MAC-named camera waited for the whole window (issue 83).
     #[tokio::test]
     async fn a_named_maker_waits_only_for_the_first_answers() {
-        let k = crate::knowledge::get();
+        let k = knowledge::get();
         let hikvision = named(identity::ClueSource::Mac, k.vendor("hikvision").unwrap());
         let board = identity::Identities::default();
         let now = tokio::time::Instant::now();

@@ -27,15 +27,13 @@ use std::time::{Duration, Instant};
 use super::walker::{Held, authorize};
 use crate::analyze::sessions::{Lingering, SessionSlot};
 use crate::analyze::verify::{self, KeyframeRule, RtpStats};
-use crate::credentials::Credential;
-use crate::error::NetError;
-use crate::error::fmt_duration;
-use crate::net::media_budget::MediaBudget;
-use crate::net::rtp_udp::RtpPair;
-use crate::net::rtsp::{
-    Busy, Interleaved, Reply, RtspClient, is_busy, retry_after, start_patience,
-};
+use credentials::Credential;
+use error::NetError;
+use error::fmt_duration;
 use model::Measured;
+use net::media_budget::MediaBudget;
+use net::rtp_udp::RtpPair;
+use net::rtsp::{Busy, Interleaved, Reply, RtspClient, is_busy, retry_after, start_patience};
 use proto::{rtp, sdp};
 
 /// Longest wait for the TEARDOWN's answer before the connection is closed anyway.
@@ -257,7 +255,7 @@ async fn setup_udp(
     auth: &(dyn Fn(&str, &str) -> Option<String> + Sync),
     refused: u16,
 ) -> Result<(String, Carrier), Played> {
-    let tcp = crate::net::rtsp::status_words(refused);
+    let tcp = net::rtsp::status_words(refused);
     let local = match client.local_addr() {
         Some(a) => a.ip(),
         None => return Err(Played::Declined(format!("SETUP over TCP answered {tcp}"))),
@@ -276,7 +274,7 @@ async fn setup_udp(
     if reply.head.status != 200 {
         return Err(Played::Declined(format!(
             "SETUP over TCP answered {tcp}, over UDP {}",
-            crate::net::rtsp::status_words(reply.head.status)
+            net::rtsp::status_words(reply.head.status)
         )));
     }
     let session = session_of(&reply)?;

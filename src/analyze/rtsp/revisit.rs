@@ -29,10 +29,10 @@ use crate::analyze::budget::AuthSession;
 use crate::analyze::context::ScanContext;
 use crate::analyze::paths;
 use crate::analyze::paths::{ChannelScheme, MAX_CHANNELS};
-use crate::credentials::Credential;
-use crate::error::AnalyzeError;
-use crate::net::rtsp::url;
+use credentials::Credential;
+use error::AnalyzeError;
 use model::{AuthScheme, Stream};
+use net::rtsp::url;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -479,7 +479,7 @@ async fn describe_held(
     addr: SocketAddr,
     settings: &ScanContext,
 ) -> (
-    Result<Answer, crate::error::NetError>,
+    Result<Answer, error::NetError>,
     bool,
     Option<Box<super::walker::Held>>,
 ) {

@@ -4,12 +4,12 @@
 
 use crate::analyze::budget::AuthSession;
 use crate::analyze::context::ScanContext;
-use crate::credentials::Credential;
 use crate::detect;
-use crate::error::NetError;
-use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience, url};
+use credentials::Credential;
+use error::NetError;
 use http_auth::PasswordParams;
 use model::AuthScheme;
+use net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience, url};
 use proto::sdp;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -93,8 +93,8 @@ impl Walker {
         Walker {
             client,
             addr,
-            connect_timeout: settings.settings.get(&crate::net::CONNECT_TIMEOUT),
-            timeout: settings.settings.get(&crate::net::TIMEOUT),
+            connect_timeout: settings.settings.get(&net::CONNECT_TIMEOUT),
+            timeout: settings.settings.get(&net::TIMEOUT),
             challenges: Vec::new(),
             redirect: None,
             conn_gen: 1,
@@ -436,7 +436,7 @@ pub(super) fn content_base(reply: &Reply) -> Option<String> {
 }
 
 /// The `Authorization` value of `method` on `uri` for `cred` against `challenges` (the strongest
-/// scheme offered: Digest SHA-256 before MD5 before Basic, [`crate::net::http::strongest_client`]),
+/// scheme offered: Digest SHA-256 before MD5 before Basic, [`net::http::strongest_client`]),
 /// or `None` when there is none to answer.
 pub(super) fn authorize(
     challenges: &[String],
@@ -445,7 +445,7 @@ pub(super) fn authorize(
     uri: &str,
 ) -> Option<String> {
     let values: Vec<&str> = challenges.iter().map(String::as_str).collect();
-    let (mut client, _) = crate::net::http::strongest_client(&values)?;
+    let (mut client, _) = net::http::strongest_client(&values)?;
     client
         .respond(&PasswordParams {
             username: &cred.username,
@@ -460,7 +460,7 @@ pub(super) fn authorize(
 /// The login scheme [`authorize`] answers `challenges` with (`digest-sha-256`, `basic`...).
 pub(super) fn login_used(challenges: &[String]) -> Option<String> {
     let values: Vec<&str> = challenges.iter().map(String::as_str).collect();
-    crate::net::http::strongest_client(&values).map(|(_, name)| name)
+    net::http::strongest_client(&values).map(|(_, name)| name)
 }
 
 /// The connection whose DESCRIBE found a stream, kept open so that a server with shared media

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::cli::file::FileValues;
-use crate::error::Error;
+use error::Error;
 use input::setting::Repeat;
 
 /// `--config`: the config file, read before the settings it holds (so no key of its own).
@@ -73,7 +73,7 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     /// The config file given (`--config` or `CAMSCAN_CONFIG`).
-    pub fn path(&self) -> Result<Option<PathBuf>, crate::error::Error> {
+    pub fn path(&self) -> Result<Option<PathBuf>, error::Error> {
         Ok(self.settings.values()?.get(&CONFIG))
     }
 }

@@ -74,7 +74,7 @@ mod tests {
         );
         let s = Settings::resolve(SCAN, &BTreeMap::new(), &file.settings).unwrap();
         assert_eq!(s.get(&crate::discovery::arp::ARP_RATE), 300);
-        assert_eq!(s.get(&crate::net::media_budget::MEDIA_RATE), Some(20));
+        assert_eq!(s.get(&net::media_budget::MEDIA_RATE), Some(20));
         let bad: BTreeMap<String, String> = [("per_host".to_string(), "0".to_string())].into();
         let (key, value, why) = Settings::resolve(SCAN, &BTreeMap::new(), &bad).unwrap_err();
         assert_eq!((key, value.as_str()), ("per_host", "0"));
@@ -117,8 +117,8 @@ mod tests {
     /// setting's parser when asked for, a bad one the error naming its key.
     #[test]
     fn the_files_own_keys_are_settings() {
-        use crate::table_writer::WIDTH;
         use store::settings::{DB, SITE};
+        use table_writer::WIDTH;
         let file = FileValues::parse::<crate::cmds::FileKeys>(
             "targets: 198.18.0.0/24, 198.18.1.7\ncredentials: [\"admin:a,b\", \"198.18.0.9 root:x\"]\n\
              paths: [\"/cam?ch=1,2\"]\nsignatures: [a.yaml, b.yaml]\ndb: /srv/i.db\nsite: lab\n\
@@ -132,12 +132,12 @@ mod tests {
             ["198.18.0.0/24", "198.18.1.7"]
         );
         assert_eq!(
-            get(&crate::credentials::ENTRIES),
+            get(&credentials::ENTRIES),
             ["admin:a,b", "198.18.0.9 root:x"]
         );
         assert_eq!(get(&crate::analyze::hints::ENTRIES), ["/cam?ch=1,2"]);
         assert_eq!(
-            file.get(&crate::knowledge::listing::SIGNATURES).unwrap(),
+            file.get(&knowledge::listing::SIGNATURES).unwrap(),
             [std::path::PathBuf::from("a.yaml"), "b.yaml".into()]
         );
         assert_eq!(
@@ -178,7 +178,7 @@ mod tests {
     fn the_example_names_every_format_option() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
         let text = std::fs::read_to_string(path).unwrap();
-        for o in crate::export::OPTIONS {
+        for o in export::OPTIONS {
             assert!(
                 text.contains(&format!("\n{}:", o.key())),
                 "config.example.yaml lacks {}",

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{Keys, watch_section};
-use crate::error::Error;
+use error::Error;
 use input::setting::Setting;
 
 /// The choices of a closed set's key, at the top level or (`true`) in `watch:`.

@@ -14,7 +14,7 @@ use crate::audit::formats::AuditFormat;
 use crate::audit::settings as set;
 use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
-use crate::error::{Error, exit};
+use error::{Error, exit};
 use crate::record::CommandError;
 use crate::record::ScanJob;
 use store::DeviceQuery;
@@ -53,7 +53,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         .map(read_plan)
         .transpose()?;
     let cfg = scan_config(args, cli)?;
-    let output = own.get(&crate::export::OUTPUT);
+    let output = own.get(&export::OUTPUT);
     let (from_db, check_defaults) = (own.get(&set::FROM_DB), own.get(&set::CHECK_DEFAULTS));
     let no_thumbnails = own.get(&set::NO_THUMBNAILS);
     if let Some(path) = &output {
@@ -85,8 +85,8 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     } else {
         let runtime = super::scan::knowledge_and_runtime(&cfg)?;
         // Audit's own questions, unless the scan was interrupted (the user wants out).
-        let connect = cfg.scan.settings.get(&crate::net::CONNECT_TIMEOUT);
-        let step = cfg.scan.settings.get(&crate::net::TIMEOUT);
+        let connect = cfg.scan.settings.get(&net::CONNECT_TIMEOUT);
+        let step = cfg.scan.settings.get(&net::TIMEOUT);
         let ask = async |r: &mut model::Report, auth: &_| {
             use crate::audit::probe;
             if r.complete {
@@ -301,7 +301,7 @@ async fn pictures(
             ffmpeg = %ffmpeg.as_deref().map_or("not installed".into(), |p| p.display().to_string()),
             "taking each camera's picture for the report (at most {} at once, {} each)",
             thumbnail::PARALLEL,
-            crate::error::fmt_duration(thumbnail::DEADLINE)
+            error::fmt_duration(thumbnail::DEADLINE)
         );
     }
     let started = std::time::Instant::now();
@@ -310,7 +310,7 @@ async fn pictures(
         pictures = got.values().filter(|p| p.is_ok()).count(),
         of = got.len(),
         "pictures taken in {}",
-        crate::error::fmt_duration(started.elapsed())
+        error::fmt_duration(started.elapsed())
     );
     got
 }

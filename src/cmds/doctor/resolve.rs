@@ -9,7 +9,7 @@ use crate::cli::Process;
 use crate::cli::file::FileValues;
 use crate::cmds::scan::{ScanArgs, resolve_scan_job};
 use crate::doctor::{FileRead, FileReader, Settings};
-use crate::error::Error;
+use error::Error;
 use store::Inventory;
 
 /// `camscan doctor`'s settings.
@@ -34,7 +34,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
         notify: args.notify.values()?.get(&crate::notify::NOTIFY),
         format: args.format.values()?.get(&crate::doctor::FORMAT),
         color: process.color.map(|c| c.in_env(&process.env)),
-        width: crate::export::table_width(
+        width: export::table_width(
             args.table.width()?.or(process.env.columns()),
             terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0),
         ),

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::file::FileValues;
 use crate::cmds::config_file;
-use crate::error::exit;
 use crate::record::CommandError;
+use error::exit;
 use input::environment::Environment;
 use store::Store;
 use store::site_admin::{SiteForgotten, role_for};
@@ -86,13 +86,10 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
             Ok(exit::FOUND)
         }
         HubCommand::ListSites(a) => {
-            let format = a
-                .format
-                .values()?
-                .get(&crate::export::inventory::ROWS_FORMAT);
+            let format = a.format.values()?.get(&export::inventory::ROWS_FORMAT);
             let (store, _) = open(&a.hub, env)?;
             let list = store.site_accounts()?;
-            write_stdout(|out| crate::export::inventory::sites(&list, format, out))?;
+            write_stdout(|out| export::inventory::sites(&list, format, out))?;
             Ok(if list.is_empty() {
                 exit::NOTHING
             } else {

@@ -4,9 +4,9 @@
 //! reached or the inventory not read.
 
 use crate::cmds::config_file;
-use crate::error::exit;
 use crate::push::{Outcome, PushError, Settings, Target, render};
 use crate::record::CommandError;
+use error::exit;
 use input::environment::Environment;
 use store::Store;
 
@@ -93,7 +93,7 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
     let file = config_file(args.store.config.path()?.as_deref())?;
     let target = Target::new(args.tool, &args.url).map_err(CommandError::Usage)?;
     let own = args.settings.values()?;
-    let given = own.get(&crate::credentials::CREDENTIALS_FILE);
+    let given = own.get(&credentials::CREDENTIALS_FILE);
     let creds = camera_logins(given.as_deref(), &file)?;
     let formats = args.format_options.resolve(&file.settings)?;
     let dry_run = own.get(&crate::push::settings::DRY_RUN);
@@ -111,7 +111,7 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
                 CommandError::Usage(format!(
                     "--device {:?}: no such device in the inventory (give an id from `camscan \
                      devices`, an address or a MAC)",
-                    crate::sanitize::terminal(key)
+                    sanitize::terminal(key)
                 ))
             })?);
         }
@@ -120,7 +120,7 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(crate::error::Error::Runtime)?;
+        .map_err(error::Error::Runtime)?;
     let outcome = runtime
         .block_on(crate::push::run(&mut store, &settings))
         .map_err(push_error)?;

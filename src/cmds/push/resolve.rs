@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::PushOptionArgs;
 use crate::cli::file::FileValues;
-use crate::error::Error;
+use error::Error;
 
 use crate::push::{Login, Settings, Target, Tls};
 use input::environment::Environment;
@@ -136,27 +136,27 @@ fn env_passwords(env: &Environment) -> crate::push::EnvPasswords {
 /// then the config file's `credentials:` entries.
 pub fn camera_logins(given: Option<&Path>, file: &FileValues) -> Result<Vec<Credential>, Error> {
     let mut creds = Vec::new();
-    let in_file = crate::credentials::CREDENTIALS_FILE.in_file(&file.settings);
+    let in_file = credentials::CREDENTIALS_FILE.in_file(&file.settings);
     if let Some(path) = given.or(in_file.as_deref()) {
         let text = std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
             path: path.to_path_buf(),
             source,
         })?;
-        creds.extend(crate::credentials::parse_file(&text).map_err(|e| {
-            Error::CredentialsFile {
+        creds.extend(
+            credentials::parse_file(&text).map_err(|e| Error::CredentialsFile {
                 path: path.to_path_buf(),
                 message: e.to_string(),
-            }
-        })?);
+            })?,
+        );
     }
-    for (i, entry) in file.get(&crate::credentials::ENTRIES)?.iter().enumerate() {
-        creds.push(crate::credentials::parse_entry(entry).map_err(|reason| {
-            Error::InvalidValue {
+    for (i, entry) in file.get(&credentials::ENTRIES)?.iter().enumerate() {
+        creds.push(
+            credentials::parse_entry(entry).map_err(|reason| Error::InvalidValue {
                 field: "credentials",
                 value: format!("entry {}", i + 1),
                 reason,
-            }
-        })?);
+            })?,
+        );
     }
     Ok(creds)
 }

@@ -89,7 +89,7 @@ impl crate::cli::SettingList for Find {
 pub struct FormatOptions;
 
 impl crate::cli::SettingList for FormatOptions {
-    const LIST: &'static [&'static dyn input::setting::Declared] = crate::export::OPTIONS;
+    const LIST: &'static [&'static dyn input::setting::Declared] = export::OPTIONS;
 }
 
 /// The format options given on the command line (or by their variables), resolved with the
@@ -100,7 +100,7 @@ pub type FormatOptionArgs = crate::cli::SettingArgs<FormatOptions>;
 /// options, the scan's settings, the report's, the file's own lists and the keys other lists'
 /// flags give ([`FILE_KEYS`]), and `--color`.
 pub const FILE_TOP: &[&[&dyn input::setting::Declared]] = &[
-    crate::export::OPTIONS,
+    export::OPTIONS,
     crate::scan::settings::SCAN,
     crate::scan::output::SETTINGS,
     FILE_KEYS,
@@ -112,8 +112,8 @@ pub const FILE_TOP: &[&[&dyn input::setting::Declared]] = &[
 /// [`FILE_KEYS`]), the fleet's hub and its password file (where the scan is recorded, beside the
 /// inventory's place; the file's `hub:` too) and `--no-db` (the command line's only).
 pub static FIND: &[&dyn input::setting::Declared] = &[
-    &crate::credentials::USERNAME,
-    &crate::knowledge::listing::SIGNATURES,
+    &credentials::USERNAME,
+    &knowledge::listing::SIGNATURES,
     &store::settings::HUB,
     &store::settings::HUB_PASSWORD_FILE,
     &store::settings::NO_DB,
@@ -126,14 +126,14 @@ pub static FIND: &[&dyn input::setting::Declared] = &[
 /// (`resolve(&file.settings)`). `--color` is the entrance's (`cli::GLOBAL`).
 pub static FILE_KEYS: &[&dyn input::setting::Declared] = &[
     &crate::discovery::targets::TARGETS,
-    &crate::credentials::ENTRIES,
+    &credentials::ENTRIES,
     &crate::analyze::hints::ENTRIES,
-    &crate::knowledge::listing::SIGNATURES,
+    &knowledge::listing::SIGNATURES,
     &store::settings::DB,
     &store::settings::CREDENTIAL_KEY,
     &store::settings::SITE,
     &store::settings::HUB,
-    &crate::table_writer::WIDTH,
+    &table_writer::WIDTH,
 ];
 
 /// `--signatures`' help line in the commands that scan ([`FIND`]; `camscan signatures` says its

@@ -15,8 +15,7 @@ pub use args::*;
 pub use resolve::*;
 
 use super::Cli;
-use crate::error::Error;
-use crate::knowledge;
+use error::Error;
 use crate::record::ScanJob;
 use crate::record::{self, CommandError, Summary};
 
@@ -26,8 +25,8 @@ pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
     super::block_on(runtime, async {
         let code = scan_and_record(cfg.clone(), cli.quiet()).await?;
         if pushes.is_empty()
-            || code == crate::error::exit::SIGINT
-            || code == crate::error::exit::SIGTERM
+            || code == error::exit::SIGINT
+            || code == error::exit::SIGTERM
         {
             return Ok(code);
         }
@@ -41,7 +40,7 @@ pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
         Ok(if pushed {
             code
         } else {
-            crate::error::exit::ERROR
+            error::exit::ERROR
         })
     })
 }

@@ -11,8 +11,8 @@
 use super::{FindArgs, ScanArgs, ScanPushArgs};
 use crate::cli::file::{FileValues, read};
 use crate::cli::{Process, invalid};
-use crate::credentials::{self, Credential};
-use crate::error::Error;
+use credentials::{self, Credential};
+use error::Error;
 use crate::record::CommandError;
 use crate::record::{ScanJob, default_site};
 use crate::scan::ScanConfig;
@@ -28,7 +28,7 @@ pub fn password_for(args: &ScanArgs, env: &Environment) -> Option<String> {
         .own
         .values()
         .ok()?
-        .get(&crate::credentials::USERNAME)?;
+        .get(&credentials::USERNAME)?;
     if let Some(p) = env.var("CAMSCAN_PASSWORD") {
         return Some(p.to_string());
     }
@@ -139,20 +139,20 @@ pub fn resolve_scan_job_with_password(
         credentials,
         hints,
         container_markers: env
-            .var(crate::net::host::MARKERS_ENV)
-            .map(crate::net::host::markers_from),
+            .var(net::host::MARKERS_ENV)
+            .map(net::host::markers_from),
     };
     let d = ReportOutput::default();
     let report = ReportOutput {
         format: report.get(&crate::scan::output::FORMAT),
         format_options: out.format_options.resolve(&file.settings)?,
         detail: d.detail,
-        output: report.get(&crate::export::OUTPUT),
+        output: report.get(&export::OUTPUT),
         width: out
             .table
             .settings
             .resolve(&file.settings)?
-            .get(&crate::table_writer::WIDTH)
+            .get(&table_writer::WIDTH)
             .or(env.columns()),
         color: (process
             .color
@@ -199,8 +199,8 @@ pub fn resolve_scan_job_with_password(
         site,
         hub,
         unrecorded_ports: Vec::new(),
-        signatures: own.get(&crate::knowledge::listing::SIGNATURES),
-        knowledge_dir: crate::knowledge::user_dir(env),
+        signatures: own.get(&knowledge::listing::SIGNATURES),
+        knowledge_dir: knowledge::user_dir(env),
     })
 }
 
@@ -334,7 +334,7 @@ mod tests {
     use super::*;
     use crate::cli::file::*;
     use crate::cmds::scan::ScanOutputArgs;
-    use crate::export::{Format, parse_csv_delimiter};
+    use export::{Format, parse_csv_delimiter};
     use crate::probe::DEFAULT_PER_HOST;
     use store::default_db_path;
 
@@ -393,7 +393,7 @@ mod tests {
     #[test]
     fn switches_turned_off_by_their_flag() {
         use crate::analyze::context::VERIFY;
-        use crate::net::rdns::DNS;
+        use net::rdns::DNS;
         let on = resolve_argv(&["camscan", "scan"], "").unwrap();
         assert!(on.scan.settings.get(&VERIFY) && on.scan.settings.get(&DNS));
         let file_off = resolve_argv(&["camscan", "scan"], "verify: false\ndns: false\n").unwrap();
@@ -490,14 +490,14 @@ mod tests {
 
     /// The CSV delimiter a configuration gives the CSV exporter.
     fn csv_delimiter(c: &ScanJob) -> u8 {
-        c.report.format_options.get(&crate::export::csv::DELIMITER)
+        c.report.format_options.get(&export::csv::DELIMITER)
     }
 
     /// Whether a configuration turns `--frigate-restream` on.
     fn frigate_restream(c: &ScanJob) -> bool {
         c.report
             .format_options
-            .get(&crate::export::frigate::RESTREAM)
+            .get(&export::frigate::RESTREAM)
     }
 
     /// The flags of the format option `key` given as `value`.
@@ -514,7 +514,7 @@ mod tests {
         .unwrap();
         let args = ScanArgs {
             find: FindArgs {
-                settings: flag(&crate::net::TIMEOUT, "2s"),
+                settings: flag(&net::TIMEOUT, "2s"),
                 ..Default::default()
             },
             ..Default::default()
@@ -522,11 +522,11 @@ mod tests {
         let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.scan.ports, [554, 8554]); // file over default
         assert_eq!(
-            c.scan.settings.get(&crate::net::TIMEOUT),
+            c.scan.settings.get(&net::TIMEOUT),
             Duration::from_secs(2)
         ); // flag over file
         assert_eq!(
-            c.scan.settings.get(&crate::net::CONNECT_TIMEOUT),
+            c.scan.settings.get(&net::CONNECT_TIMEOUT),
             Duration::from_millis(500)
         );
         assert_eq!(c.scan.settings.get(&crate::probe::RETRIES), 3);
@@ -771,7 +771,7 @@ mod tests {
         let args = ScanArgs {
             find: FindArgs {
                 targets: vec!["127.0.0.1".into()],
-                settings: flag(&crate::net::TIMEOUT, "1s"),
+                settings: flag(&net::TIMEOUT, "1s"),
                 ..Default::default()
             },
             ..Default::default()
@@ -796,8 +796,8 @@ mod tests {
             Duration::from_millis(500)
         );
         assert_eq!(
-            c.scan.settings.get(&crate::net::TIMEOUT),
-            crate::net::DEFAULT_TIMEOUT
+            c.scan.settings.get(&net::TIMEOUT),
+            net::DEFAULT_TIMEOUT
         );
     }
 

@@ -4,10 +4,10 @@
 
 use std::io::Write as _;
 
-use crate::error::exit;
 use crate::record::CommandError;
 use crate::serve::{Parts, Watcher};
 use crate::watch::WatchConfig;
+use error::exit;
 
 mod resolve;
 

@@ -9,7 +9,7 @@
 //! (gc_thresh3, 1024 by default) never overflows.
 //!
 //! With root or CAP_NET_RAW, [`sweep_raw`] sends the ARP requests itself on an `AF_PACKET` socket
-//! ([`crate::net::packet`]) and reads the answers directly: faster (no kernel retransmission timer
+//! ([`net::packet`]) and reads the answers directly: faster (no kernel retransmission timer
 //! to respect, no neighbour-table limit) and it sees hosts the kernel would not keep.
 //!
 //! What the stage yields: an `Event::Host` (method `arp`, the MAC, the camera maker its prefix
@@ -31,10 +31,10 @@ use super::scope::{About, Hosts, Probes, ScanMessage, Scope, Swept};
 use super::tally::Tally;
 use crate::analyze::identity::Identities;
 use crate::discovery::targets::TargetSet;
-use crate::registry::Event;
 use input::setting::{Repeat, Setting};
 use model::DiscoveryMethod;
 use proto::arp;
+use registry::Event;
 
 mod sweep;
 
@@ -91,7 +91,7 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
             ports: scope.ports.clone(),
             probe_all: scope.probe_all,
             ping_rate: scope.max_rate,
-            connect_timeout: scope.ctx.settings.get(&crate::net::CONNECT_TIMEOUT),
+            connect_timeout: scope.ctx.settings.get(&net::CONNECT_TIMEOUT),
         };
         tokio::spawn(async move { super::hosts::hand(set, probes, how, &tally).await })
     };
@@ -165,7 +165,7 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
 }
 
 /// The IPv6 addresses of the hosts that answered ARP, learned on their link: an ICMPv6 echo to
-/// all-nodes on each interface, then its neighbour table ([`crate::net::ndp`]). Every IPv6
+/// all-nodes on each interface, then its neighbour table ([`net::ndp`]). Every IPv6
 /// neighbour whose MAC is one of theirs is sent as an `Event::Host` (method `arp`: neighbour
 /// discovery is IPv6's ARP, RFC 4861) with that MAC, so the registry merges it into the host's
 /// device by MAC: a dual-stack camera is one device listing both addresses. The addresses are not
@@ -176,14 +176,13 @@ async fn ipv6_addresses<M: ScanMessage>(macs: Vec<(String, String)>, tx: mpsc::S
         by_interface.entry(interface).or_default().insert(mac);
     }
     for (interface, macs) in by_interface {
-        let found =
-            match crate::net::ndp::neighbours(&interface, crate::net::ndp::DEFAULT_WAIT).await {
-                Ok(found) => found,
-                Err(e) => {
-                    tracing::debug!("IPv6 neighbours on {interface}: {e}");
-                    continue;
-                }
-            };
+        let found = match net::ndp::neighbours(&interface, net::ndp::DEFAULT_WAIT).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::debug!("IPv6 neighbours on {interface}: {e}");
+                continue;
+            }
+        };
         let mut learned = 0usize;
         for n in found {
             let Some(mac) = n.mac.filter(|m| macs.contains(m)) else {
@@ -217,7 +216,7 @@ pub async fn ipv6_macs<M: ScanMessage>(set: &TargetSet, tx: &mpsc::Sender<M>) {
     if !set.ranges().iter().any(|r| r.v6) {
         return;
     }
-    let table = match crate::net::ndp::table().await {
+    let table = match net::ndp::table().await {
         Ok(t) => t,
         Err(e) => {
             tracing::debug!("IPv6 neighbour table: {e}");

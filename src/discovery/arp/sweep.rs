@@ -10,9 +10,9 @@ use tokio::net::UdpSocket;
 
 use crate::discovery::links::Link;
 use crate::discovery::targets::TargetSet;
-use crate::net::packet::ArpSocket;
-use crate::net::round_trips::RoundTrips;
 use model::coverage::ArpCoverage;
+use net::packet::ArpSocket;
+use net::round_trips::RoundTrips;
 use proto::arp;
 use proto::neigh::{Neighbour, parse_proc_net_arp};
 
@@ -50,7 +50,7 @@ pub async fn sweep(
         ..Default::default()
     };
     let started = tokio::time::Instant::now();
-    let mut pace = crate::net::pace::Pace::with_burst(rate, rate / 50, Duration::ZERO);
+    let mut pace = net::pace::Pace::with_burst(rate, rate / 50, Duration::ZERO);
     for round in 1..=2u32 {
         let full_before = full.load(Ordering::Relaxed);
         let before = found.len();
@@ -121,7 +121,7 @@ pub async fn sweep(
 /// A socket for pokes whose sends say when the neighbour table is full (ENOBUFS).
 async fn poke_socket() -> std::io::Result<UdpSocket> {
     let socket = UdpSocket::bind("0.0.0.0:0").await?;
-    crate::net::packet::report_full_table(&socket);
+    net::packet::report_full_table(&socket);
     Ok(socket)
 }
 
@@ -298,7 +298,7 @@ pub async fn sweep_raw(
         // The probes count what they meet; the hosts' own losses show nowhere else, so the
         // table is also asked directly, with one poke to an address of this pass still silent.
         if let Some(silent) = first_asked.filter(|ip| !heard.found.contains_key(ip))
-            && crate::net::neigh::full_now(silent)
+            && net::neigh::full_now(silent)
         {
             full.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
@@ -346,7 +346,7 @@ async fn ask_silent(
     on_found: &mut (dyn FnMut(Ipv4Addr, [u8; 6]) + Send),
 ) -> std::io::Result<(u64, Option<Ipv4Addr>)> {
     let started = tokio::time::Instant::now();
-    let mut pace = crate::net::pace::Pace::with_burst(rate, rate / 50, Duration::ZERO);
+    let mut pace = net::pace::Pace::with_burst(rate, rate / 50, Duration::ZERO);
     let mut sent = 0u64;
     let mut first_asked = None;
     let targets = heard.targets;

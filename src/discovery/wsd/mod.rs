@@ -192,10 +192,10 @@ pub async fn discover(
     accept: impl Fn(IpAddr) -> bool,
     mut on_found: impl FnMut(Found),
 ) -> usize {
-    let variants = variants(crate::net::random_u64());
+    let variants = variants(net::random_u64());
     // Link-local scope: a hop limit of 1, as the IPv4 sockets' TTL.
     let (mut sockets, v4_sockets, v6_indexes) =
-        crate::net::multicast_senders(interfaces, v6_links, 1, "WS-Discovery");
+        net::multicast_senders(interfaces, v6_links, 1, "WS-Discovery");
     let multicast_sockets = sockets.len();
     // The unicast Probes leave from the first IPv4 multicast socket, or from one of their own
     // (opened when the hosts are known, [`arm_unicast`]).
@@ -269,7 +269,7 @@ pub async fn discover(
             continue;
         }
         // A link-local sender's zone is the interface its answer came in on (its scope id).
-        crate::net::zone::remember_from(from);
+        net::zone::remember_from(from);
         let reply = wsd::parse(&String::from_utf8_lossy(&buf[..n]));
         if let Some(matches) = ours(reply, from, &variants, &mut answered) {
             for m in matches {

@@ -14,9 +14,9 @@ use super::super::scope::{About, ScanMessage, Scope, Swept};
 use super::super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::{ClueSource, Identities};
-use crate::registry::Event;
 use model::DiscoveryMethod;
 use proto::wsd::{self};
+use registry::Event;
 
 use super::discover;
 
@@ -77,7 +77,7 @@ pub fn v6_links(set: &TargetSet) -> Vec<u32> {
         .iter()
         .filter(|r| r.v6)
         .flat_map(|r| (r.start..=r.end).take(4096))
-        .filter_map(|n| crate::net::zone::zone_of(IpAddr::V6(Ipv6Addr::from(n))).map(|z| z.index))
+        .filter_map(|n| net::zone::zone_of(IpAddr::V6(Ipv6Addr::from(n))).map(|z| z.index))
         .collect();
     out.sort_unstable();
     out.dedup();
@@ -152,7 +152,7 @@ async fn ask_and_follow<M: ScanMessage>(
             // One task each: an XAddr that must be checked (another host than the sender) costs
             // up to a connect timeout, which the other answers do not wait for. Its requests go
             // through the device's gate like the analysis's (`net::host_gate`).
-            device_api.spawn(crate::net::host_gate::scope(gates, async move {
+            device_api.spawn(net::host_gate::scope(gates, async move {
                 let ip = f.sender;
                 let xaddrs: Vec<String> = f
                     .probe_match
@@ -161,8 +161,8 @@ async fn ask_and_follow<M: ScanMessage>(
                     .map(|x| wsd::fix_xaddr(x, ip))
                     .collect();
                 let (stale, xaddr) =
-                    check_xaddrs(ip, &xaddrs, ctx.settings.get(&crate::net::CONNECT_TIMEOUT)).await;
-                let zone = crate::net::zone::zone_name(ip);
+                    check_xaddrs(ip, &xaddrs, ctx.settings.get(&net::CONNECT_TIMEOUT)).await;
+                let zone = net::zone::zone_name(ip);
                 for s in &stale {
                     tracing::warn!("WS-Discovery: {}", s.describe());
                 }
@@ -224,7 +224,7 @@ async fn check_xaddrs(
     xaddrs: &[String],
     timeout: Duration,
 ) -> (Vec<model::StaleXaddr>, Option<String>) {
-    use crate::net::ConnectOutcome;
+    use net::ConnectOutcome;
     let mut stale = Vec::new();
     let mut usable: Option<String> = None;
     let mut moved: Option<String> = None;
@@ -242,8 +242,7 @@ async fn check_xaddrs(
             usable.get_or_insert_with(|| x.clone());
             continue;
         };
-        let reason = match crate::net::connect(std::net::SocketAddr::new(host, port), timeout).await
-        {
+        let reason = match net::connect(std::net::SocketAddr::new(host, port), timeout).await {
             ConnectOutcome::Open(_) => {
                 usable.get_or_insert_with(|| x.clone());
                 continue;
@@ -259,12 +258,10 @@ async fn check_xaddrs(
         };
         let mut at_sender = url.clone();
         let answers_on = match at_sender.set_ip_host(sender) {
-            Ok(()) => {
-                match crate::net::connect(std::net::SocketAddr::new(sender, port), timeout).await {
-                    ConnectOutcome::Open(_) => Some(at_sender.to_string()),
-                    _ => None,
-                }
-            }
+            Ok(()) => match net::connect(std::net::SocketAddr::new(sender, port), timeout).await {
+                ConnectOutcome::Open(_) => Some(at_sender.to_string()),
+                _ => None,
+            },
             Err(()) => None,
         };
         if let Some(u) = &answers_on {

@@ -27,10 +27,10 @@ use serde_json::{Value, json};
 
 use super::Password;
 use super::{EntryInput, Fut, Job, LoginWay, PushTool, Sent, is_it, list};
-use crate::export::cameras::Tool;
 use crate::push::client::{Answer, Client, Request};
 use crate::push::plan::{Entry, Running};
 use crate::push::{Options, PushError};
+use export::cameras::Tool;
 
 /// Cache bypass header of Frigate's nginx.
 const BYPASS: (&str, &str) = ("x-cache-bypass", "1");
@@ -64,7 +64,7 @@ impl PushTool for Frigate {
     }
 
     fn streams(&self) -> Tool {
-        crate::export::frigate::TOOL
+        export::frigate::TOOL
     }
 
     fn reference(&self, key: &str) -> Option<(String, String)> {
@@ -74,7 +74,7 @@ impl PushTool for Frigate {
     }
 
     fn read_options(&self, formats: &input::setting::Settings, options: &mut Options) {
-        options.restream = formats.get(&crate::export::frigate::RESTREAM);
+        options.restream = formats.get(&export::frigate::RESTREAM);
     }
 
     fn keys(&self, name: &str, options: Options) -> Vec<String> {
@@ -90,16 +90,16 @@ impl PushTool for Frigate {
     }
 
     fn entry(&self, i: &EntryInput<'_, '_>) -> Entry {
-        let exporter = crate::export::frigate::FrigateExporter {
+        let exporter = export::frigate::FrigateExporter {
             restream: i.options.restream,
             backchannel: i.options.backchannel,
         };
         let name = i.name;
         let sub_name = format!("{name}_sub");
         // The raw password goes into Frigate's `onvif.password` only, an `EnvString` (its braces
-        // doubled: `crate::export::frigate::env_literal`).
+        // doubled: `export::frigate::env_literal`).
         let raw = match i.password {
-            Password::Known(p) => crate::export::frigate::env_literal(p),
+            Password::Known(p) => export::frigate::env_literal(p),
             _ => i.raw.to_string(),
         };
         let v = exporter.camera_entry(i.cam, name, &sub_name, i.in_url, &raw);
@@ -109,7 +109,7 @@ impl PushTool for Frigate {
             without_empty_text(super::json(&v)),
         );
         if i.options.restream {
-            for (n, v) in crate::export::frigate::restream_streams(
+            for (n, v) in export::frigate::restream_streams(
                 i.cam,
                 name,
                 &sub_name,

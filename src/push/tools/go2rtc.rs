@@ -9,10 +9,10 @@
 use serde_json::Value;
 
 use super::{EntryInput, Fut, Job, PushTool, Sent, is_it, list};
-use crate::export::cameras::Tool;
 use crate::push::Options;
 use crate::push::client::{Client, Request};
 use crate::push::plan::{Entry, Running};
+use export::cameras::Tool;
 
 pub struct Go2rtc;
 
@@ -39,7 +39,7 @@ impl PushTool for Go2rtc {
     }
 
     fn streams(&self) -> Tool {
-        crate::export::go2rtc::TOOL
+        export::go2rtc::TOOL
     }
 
     fn reference(&self, key: &str) -> Option<(String, String)> {
@@ -49,7 +49,7 @@ impl PushTool for Go2rtc {
     }
 
     fn read_options(&self, formats: &input::setting::Settings, options: &mut Options) {
-        options.backchannel = formats.get(&crate::export::go2rtc::BACKCHANNEL);
+        options.backchannel = formats.get(&export::go2rtc::BACKCHANNEL);
     }
 
     fn keys(&self, name: &str, _options: Options) -> Vec<String> {
@@ -57,12 +57,12 @@ impl PushTool for Go2rtc {
     }
 
     fn entry(&self, i: &EntryInput<'_, '_>) -> Entry {
-        crate::export::go2rtc::camera_streams(
+        export::go2rtc::camera_streams(
             i.cam,
             i.name,
             &format!("{}_sub", i.name),
             i.in_url,
-            &crate::export::go2rtc::stream_source,
+            &export::go2rtc::stream_source,
             i.options.backchannel,
         )
         .into_iter()

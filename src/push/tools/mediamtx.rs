@@ -11,11 +11,11 @@ use serde_json::Value;
 
 use super::Password;
 use super::{EntryInput, Fut, Job, PushTool, Sent, is_it};
-use crate::export::cameras::Tool;
-use crate::export::names::Style;
 use crate::push::Options;
 use crate::push::client::{Client, Request};
 use crate::push::plan::{Entry, Running};
+use export::cameras::Tool;
+use export::names::Style;
 use model::Stream;
 
 /// MediaMTX's page size when listing paths (its maximum is not capped; 100 is the default).
@@ -44,7 +44,7 @@ impl PushTool for Mediamtx {
     }
 
     fn streams(&self) -> Tool {
-        crate::export::mediamtx::TOOL
+        export::mediamtx::TOOL
     }
 
     fn style(&self) -> Style {
@@ -65,7 +65,7 @@ impl PushTool for Mediamtx {
             Password::Known(_) => Some(i.in_url),
             _ => None,
         };
-        let path = |s: &Stream| super::json(&crate::export::mediamtx::push_path(s, pass));
+        let path = |s: &Stream| super::json(&export::mediamtx::push_path(s, pass));
         let mut e = Entry::new();
         e.insert(i.name.to_string(), path(i.cam.main));
         if let Some(sub) = i.cam.sub {

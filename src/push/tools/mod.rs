@@ -18,8 +18,8 @@ pub use super::client::LoginWay;
 use super::client::{Answer, Client};
 use super::plan::{Entry, Running};
 use super::{Options, PushError};
-use crate::export::cameras::{Camera, Tool};
-use crate::export::names::Style;
+use export::cameras::{Camera, Tool};
+use export::names::Style;
 
 /// Every tool, in the order `--help` lists them: one line each.
 pub static TOOLS: &[ToolKind] = &[
@@ -32,10 +32,8 @@ pub static TOOLS: &[ToolKind] = &[
 /// The formats' options a push reads (what it writes beside each camera), declared beside their
 /// exporters, each read by its tool ([`PushTool::read_options`]); [`FORMAT_OPTION_HELP`] says
 /// what each does in a push, each line the tool's own.
-pub static FORMAT_OPTIONS: &[&dyn input::setting::Declared] = &[
-    &crate::export::frigate::RESTREAM,
-    &crate::export::go2rtc::BACKCHANNEL,
-];
+pub static FORMAT_OPTIONS: &[&dyn input::setting::Declared] =
+    &[&export::frigate::RESTREAM, &export::go2rtc::BACKCHANNEL];
 
 /// Push's `--help` line for each of [`FORMAT_OPTIONS`], by key.
 pub static FORMAT_OPTION_HELP: &[(&str, &str)] = &[

@@ -27,13 +27,13 @@ const ICON: &str = include_str!("icon.svg");
 /// ([`app_js`]).
 const EXPORTS_SLOT: &str = "[/* export::FORMATS */]";
 
-/// `app.js` as served: its [`EXPORTS_SLOT`] filled from [`crate::export::FORMATS`] (once).
+/// `app.js` as served: its [`EXPORTS_SLOT`] filled from [`export::FORMATS`] (once).
 static APP_JS: LazyLock<String> = LazyLock::new(|| app_js(include_str!("app.js")));
 
 /// `source` with its [`EXPORTS_SLOT`] replaced by the formats the page offers as downloads, in
 /// the registry's order: `[["json","JSON"],...]`, a JSON array (and so a JavaScript one).
 fn app_js(source: &str) -> String {
-    let offered: Vec<[&str; 2]> = crate::export::FORMATS
+    let offered: Vec<[&str; 2]> = export::FORMATS
         .iter()
         .filter_map(|f| f.button.map(|label| [f.name, label]))
         .collect();
@@ -103,7 +103,7 @@ async fn asset(Path(file): Path<String>) -> Response {
             .into_response(),
         None => Problem::not_found(format!(
             "no asset {:?} (the page's are {})",
-            crate::sanitize::terminal(&file),
+            sanitize::terminal(&file),
             assets
                 .iter()
                 .map(|(n, _, _)| *n)
@@ -166,7 +166,7 @@ mod tests {
         let start = script().find("const EXPORTS = ").unwrap() + "const EXPORTS = ".len();
         let end = start + script()[start..].find(';').unwrap();
         let offered: Vec<(String, String)> = serde_json::from_str(&script()[start..end]).unwrap();
-        let want: Vec<(String, String)> = crate::export::FORMATS
+        let want: Vec<(String, String)> = export::FORMATS
             .iter()
             .filter_map(|f| f.button.map(|b| (f.name.to_string(), b.to_string())))
             .collect();

@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::export::cameras;
 use crate::push::plan::Entry;
 use crate::push::tools::{EntryInput, Password};
+use export::cameras;
 use model::{AuthScheme, Protocol};
 
 /// The integration an entry's value names.

@@ -99,7 +99,7 @@ impl Step {
                 .collect::<Vec<_>>()
                 .join(", ");
             if let Some(d) = detail {
-                s.push_str(&format!(" ({})", crate::sanitize::terminal(d)));
+                s.push_str(&format!(" ({})", sanitize::terminal(d)));
             }
             s
         });

@@ -39,10 +39,10 @@ mod read;
 use serde_json::Value;
 
 use super::{EntryInput, Fut, Job, LoginWay, PushTool, Sent, is_it};
-use crate::export::cameras::Tool;
 use crate::push::Options;
 use crate::push::client::{Client, Request};
 use crate::push::plan::{Entry, Running};
+use export::cameras::Tool;
 
 pub struct HomeAssistant;
 
@@ -68,7 +68,7 @@ impl PushTool for HomeAssistant {
     }
 
     fn streams(&self) -> Tool {
-        crate::export::ha_sheet::TOOL
+        export::ha_sheet::TOOL
     }
 
     /// Home Assistant's flows take values, not references to its environment.
