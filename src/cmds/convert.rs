@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::Cli;
-use error::Error;
 use crate::record::CommandError;
 use crate::scan::output::{self, ReportOutput};
+use error::Error;
 use model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
 
 /// The most of a report read (a /16 of cameras is a few hundred MiB of JSON at most).

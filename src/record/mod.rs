@@ -166,9 +166,8 @@ pub fn pg_target(
         SslMode::VerifyCa => Some(ServerCheck::Authority),
         SslMode::VerifyFull => Some(ServerCheck::AuthorityAndName),
     };
-    target.tls =
-        net::tls::postgres_client(check, target.sslrootcert.as_deref(), home.as_deref())
-            .map_err(bad)?;
+    target.tls = net::tls::postgres_client(check, target.sslrootcert.as_deref(), home.as_deref())
+        .map_err(bad)?;
     Ok(target)
 }
 

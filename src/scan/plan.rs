@@ -14,11 +14,11 @@ use crate::analyze::context::{Announcements, AuthSettings, Known, ScanContext, V
 use crate::analyze::sessions::DeviceSessions;
 use crate::discovery::targets::{self, LARGE_LIMIT};
 use crate::discovery::{DiscoveryMethod, Links};
+use crate::probe::ProbeSettings;
+use crate::scan::ScanConfig;
 use error::Error;
 use net::host::HostFacts;
 use net::interfaces::LocalNet;
-use crate::probe::ProbeSettings;
-use crate::scan::ScanConfig;
 
 /// Timeout for host-name resolution; DNS has its own retries, so this only guards a hung resolver.
 pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -274,9 +274,7 @@ fn context(
 fn attached_subnets(cfg: &ScanConfig, locals: &[LocalNet]) -> Result<Vec<String>, Error> {
     let plan = net::interfaces::plan(
         locals.to_vec(),
-        cfg.settings
-            .get(&net::interfaces::INTERFACE)
-            .as_deref(),
+        cfg.settings.get(&net::interfaces::INTERFACE).as_deref(),
         cfg.settings.get(&targets::ALLOW_LARGE),
     );
     let specs: Vec<String> = plan.iter().filter(|n| n.scan).map(|n| n.cidr()).collect();

@@ -22,9 +22,9 @@ use tokio::sync::{Notify, watch};
 
 use super::WatchConfig;
 use super::stream_check::{self, CheckDeadlines};
-use credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
 use crate::record::ScanJob;
+use credentials::Credential;
 use store::SharedStore;
 use store::{CheckLayer, CheckTarget, EventKind};
 

@@ -39,12 +39,12 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use crate::discovery::listen::{Announcement, Listener};
-use error::exit;
 use crate::metrics::{Metrics, MetricsServer};
 use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
 use crate::record::CommandError;
 use crate::record::ScanJob;
 use crate::record::round::{Beside, Embedded, Task, refresh_devices};
+use error::exit;
 use model::sync::lock;
 use store::SharedStore;
 

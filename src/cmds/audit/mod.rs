@@ -14,9 +14,9 @@ use crate::audit::formats::AuditFormat;
 use crate::audit::settings as set;
 use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
-use error::{Error, exit};
 use crate::record::CommandError;
 use crate::record::ScanJob;
+use error::{Error, exit};
 use store::DeviceQuery;
 use store::Inventory;
 

@@ -15,19 +15,16 @@ pub use args::*;
 pub use resolve::*;
 
 use super::Cli;
-use error::Error;
 use crate::record::ScanJob;
 use crate::record::{self, CommandError, Summary};
+use error::Error;
 
 pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
     let ScanCommand { cfg, pushes } = resolve::resolve(args, cli)?;
     let runtime = knowledge_and_runtime(&cfg)?;
     super::block_on(runtime, async {
         let code = scan_and_record(cfg.clone(), cli.quiet()).await?;
-        if pushes.is_empty()
-            || code == error::exit::SIGINT
-            || code == error::exit::SIGTERM
-        {
+        if pushes.is_empty() || code == error::exit::SIGINT || code == error::exit::SIGTERM {
             return Ok(code);
         }
         let Some(inventory) = &cfg.db else {
@@ -37,11 +34,7 @@ pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
         };
         let mut store = record::open_existing(inventory)?;
         let pushed = super::push::after_scan(&mut store, &pushes).await;
-        Ok(if pushed {
-            code
-        } else {
-            error::exit::ERROR
-        })
+        Ok(if pushed { code } else { error::exit::ERROR })
     })
 }
 

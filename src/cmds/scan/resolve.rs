@@ -11,24 +11,19 @@
 use super::{FindArgs, ScanArgs, ScanPushArgs};
 use crate::cli::file::{FileValues, read};
 use crate::cli::{Process, invalid};
-use credentials::{self, Credential};
-use error::Error;
 use crate::record::CommandError;
 use crate::record::{ScanJob, default_site};
 use crate::scan::ScanConfig;
 use crate::scan::output::ReportOutput;
+use credentials::{self, Credential};
+use error::Error;
 use input::environment::Environment;
 use store::{HubConfig, InventoryAt};
 
 /// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal
 /// (never argv); `None` without `--username`.
 pub fn password_for(args: &ScanArgs, env: &Environment) -> Option<String> {
-    let user = args
-        .find
-        .own
-        .values()
-        .ok()?
-        .get(&credentials::USERNAME)?;
+    let user = args.find.own.values().ok()?.get(&credentials::USERNAME)?;
     if let Some(p) = env.var("CAMSCAN_PASSWORD") {
         return Some(p.to_string());
     }
@@ -138,9 +133,7 @@ pub fn resolve_scan_job_with_password(
         settings,
         credentials,
         hints,
-        container_markers: env
-            .var(net::host::MARKERS_ENV)
-            .map(net::host::markers_from),
+        container_markers: env.var(net::host::MARKERS_ENV).map(net::host::markers_from),
     };
     let d = ReportOutput::default();
     let report = ReportOutput {
@@ -334,8 +327,8 @@ mod tests {
     use super::*;
     use crate::cli::file::*;
     use crate::cmds::scan::ScanOutputArgs;
-    use export::{Format, parse_csv_delimiter};
     use crate::probe::DEFAULT_PER_HOST;
+    use export::{Format, parse_csv_delimiter};
     use store::default_db_path;
 
     #[test]
@@ -495,9 +488,7 @@ mod tests {
 
     /// Whether a configuration turns `--frigate-restream` on.
     fn frigate_restream(c: &ScanJob) -> bool {
-        c.report
-            .format_options
-            .get(&export::frigate::RESTREAM)
+        c.report.format_options.get(&export::frigate::RESTREAM)
     }
 
     /// The flags of the format option `key` given as `value`.
@@ -521,10 +512,7 @@ mod tests {
         };
         let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.scan.ports, [554, 8554]); // file over default
-        assert_eq!(
-            c.scan.settings.get(&net::TIMEOUT),
-            Duration::from_secs(2)
-        ); // flag over file
+        assert_eq!(c.scan.settings.get(&net::TIMEOUT), Duration::from_secs(2)); // flag over file
         assert_eq!(
             c.scan.settings.get(&net::CONNECT_TIMEOUT),
             Duration::from_millis(500)
@@ -795,10 +783,7 @@ mod tests {
             crate::detect::detect_timeout(&c.scan.settings),
             Duration::from_millis(500)
         );
-        assert_eq!(
-            c.scan.settings.get(&net::TIMEOUT),
-            net::DEFAULT_TIMEOUT
-        );
+        assert_eq!(c.scan.settings.get(&net::TIMEOUT), net::DEFAULT_TIMEOUT);
     }
 
     #[test]
