@@ -90,7 +90,7 @@ pub async fn discover_and_probe(
                 let _ = task.await;
             }
             tracing::debug!(
-                target: "timing",
+                target: timing::TARGET,
                 stage = name,
                 closed_ms = started.elapsed().as_millis() as u64,
                 "timing: stage {name} closed"
