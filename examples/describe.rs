@@ -13,7 +13,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use camscan::analyze::rtsp::{ScanContext, describe_stream};
+use analyze::rtsp::{ScanContext, describe_stream};
 
 #[tokio::main]
 async fn main() -> ExitCode {

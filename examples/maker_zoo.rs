@@ -13,7 +13,7 @@
 
 #![allow(clippy::print_stdout)] // an example program prints its table
 
-use camscan::analyze::paths::main_path;
+use analyze::paths::main_path;
 
 fn main() {
     let k = knowledge::get();

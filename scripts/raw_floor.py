@@ -240,7 +240,7 @@ def http_get(u, path):
     return sock, head, rest
 
 
-# camscan's MJPEG rule (src/analyze/http/live.rs): parts read after the opening burst at most, the
+# camscan's MJPEG rule (crates/analyze/src/http/live.rs): parts read after the opening burst at most, the
 # steady intervals needed at least, and the error bound on the rate that ends the measurement.
 MJPEG_PARTS, MJPEG_SETTLED, MJPEG_AGREE = 15, 6, 0.02
 

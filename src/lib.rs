@@ -9,8 +9,8 @@
 //! their library names, so a file above cannot be imported from below (Cargo refuses it) and an
 //! edit above them recompiles none of them: [`input`] (the settings machinery and the process
 //! environment), [`model`], [`proto`], [`store`], [`error`], [`sanitize`], [`table_writer`],
-//! [`registry`], [`net`], [`credentials`], [`knowledge`] and [`export`] (each `camscan-<name>` in
-//! `crates/<name>/`). The rest is this crate's modules.
+//! [`registry`], [`net`], [`credentials`], [`knowledge`], [`export`], [`timing`], [`detect`] and
+//! [`analyze`] (each `camscan-<name>` in `crates/<name>/`). The rest is this crate's modules.
 //!
 //! * [`cli`]: the door: the adapter that makes clap's flags from declared settings (every flag
 //!   also reads `CAMSCAN_*`; `cli::SettingArgs` over a command's list), the global flags
@@ -46,8 +46,8 @@
 //!   announce themselves (WS-Discovery Hello/Bye, SSDP NOTIFY).
 //! * [`probe`]: the bounded TCP connect pool, port-major and lazy; a connect to a host that answered
 //!   ARP whose SYN found no neighbour entry is asked again, never counted filtered.
-//! * [`detect`]: which protocol an open port speaks (bytes to send + a pure classifier).
-//! * [`analyze`]: RTSP path discovery, login within the per-host budget, channel walk, PLAY
+//! * [`detect`] (crate `camscan-detect`, `crates/detect/`): which protocol an open port speaks (bytes to send + a pure classifier).
+//! * [`analyze`] (crate `camscan-analyze`, `crates/analyze/`): RTSP path discovery, login within the per-host budget, channel walk, PLAY
 //!   verification (retina, every await under a deadline), the ONVIF device API, optional ffprobe
 //!   (a stream's credential reaches ffmpeg and ffprobe only on their stdin, `analyze::ffconcat`).
 //! * [`net`] (crate `camscan-net`, `crates/net/`): OS networking: fd limits, connect with errno classification, interfaces, multicast
@@ -156,7 +156,7 @@
 //!   terminals and spreadsheets.
 //! * [`error`] (crate `camscan-error`, `crates/error/`): the errors a command fails with, the exit
 //!   codes, and the typed failures of the layers above it (a connect's errno, an analyser's).
-//! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
+//! * [`timing`] (crate `camscan-timing`, `crates/timing/`): where a scan's time goes, per port phase and per device, on the `timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
 //!
 //! Dependencies point down, and the top is a tree: [`cmds`] composes `serve`, `watch`, `fleet`,
@@ -223,11 +223,9 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod analyze;
 pub mod audit;
 pub mod cli;
 pub mod cmds;
-pub mod detect;
 pub mod discovery;
 pub mod doctor;
 pub mod fleet;
@@ -240,20 +238,4 @@ pub mod push;
 pub mod record;
 pub mod scan;
 pub mod serve;
-pub mod timing;
 pub mod watch;
-
-/// The bytes of `tests/fixtures/<path>`: the one way unit tests load captured device answers and
-/// media (the lab responders' captures are `../lab/responders/fixtures/...`). Read at run time, so
-/// a fixture is one file shared with the integration tests and the fuzz seeds.
-#[cfg(test)]
-pub(crate) fn test_fixture(path: &str) -> Vec<u8> {
-    let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-}
-
-/// [`test_fixture`] as text.
-#[cfg(test)]
-pub(crate) fn test_fixture_str(path: &str) -> String {
-    String::from_utf8(test_fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
-}

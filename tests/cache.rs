@@ -22,7 +22,7 @@ use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use camscan::analyze::context::{Known, known_from_report};
+use analyze::context::{Known, known_from_report};
 use camscan::discovery::DiscoveryMethod;
 use camscan::scan::ScanConfig;
 use camscan::scan::plan::ScanPlan;

@@ -173,7 +173,7 @@ fn assert_no_refused_login(cam: &common::schema::Device) {
     );
 }
 
-/// From a scan's `camscan::timing` debug log: port 80 of the Axis camera was handed to analysis
+/// From a scan's `timing` debug log: port 80 of the Axis camera was handed to analysis
 /// (its timing's first millisecond) no earlier than the RTSP port's path walk began.
 fn web_port_came_late(log: &str) -> bool {
     // `timing: port 127.0.4.1:80 http 3-79 ms: ...` and `timing: port 127.0.4.1:554 rtsp 1-584

@@ -107,7 +107,7 @@ fn scan(rate: &str) -> (String, String) {
                 "-f",
                 "json",
             ])
-            .env("CAMSCAN_LOG", "warn,camscan::timing=debug")
+            .env("CAMSCAN_LOG", "warn,timing=debug")
             .env("NO_COLOR", "1"),
         Duration::from_secs(30),
     );

@@ -225,7 +225,7 @@ fn a_rescan_plays_each_known_stream_once_and_no_alias() {
     let scan = || {
         let out = run(
             common::camscan_with_db(&db)
-                .env("CAMSCAN_LOG", "info,camscan::timing=debug")
+                .env("CAMSCAN_LOG", "info,timing=debug")
                 .args([
                     "scan",
                     "127.0.0.111",
@@ -342,7 +342,7 @@ fn a_query_ignoring_camera_s_aliases_are_found_without_restarting_its_encoder() 
     let creds = creds();
     let out = run(
         camscan()
-            .env("CAMSCAN_LOG", "warn,camscan::timing=debug")
+            .env("CAMSCAN_LOG", "warn,timing=debug")
             .args([
                 "scan",
                 "127.0.0.114",

@@ -340,7 +340,7 @@ fn rtsp_server_with_unguessable_paths_is_one_rtsp_service() {
     assert_eq!(d.services.len(), 1, "{:?}", d.services);
 }
 
-/// The `camscan::timing` log says where each device's time went: one line per analysed port and one
+/// The `timing` log says where each device's time went: one line per analysed port and one
 /// per device when it is final, with the RTSP phases (path walk, session slots, sessions) of the
 /// camera's two streams, in milliseconds since the scan started, on stderr only.
 #[test]
@@ -349,7 +349,7 @@ fn timing_log_breaks_down_each_device() {
     let out = run(
         camscan()
             .args(["scan", "127.0.0.11", "--format", "json"])
-            .env("CAMSCAN_LOG", "warn,camscan::timing=debug"),
+            .env("CAMSCAN_LOG", "warn,timing=debug"),
         Duration::from_secs(60),
     );
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));

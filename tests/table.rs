@@ -550,10 +550,7 @@ fn the_docs_samples_are_this_labs_scan_at_80_and_120_columns() {
             run(
                 common::camscan()
                     .args(["scan", TARGETS, "--width", cols])
-                    .env(
-                        "CAMSCAN_LOG",
-                        "warn,camscan::analyze::rtsp=debug,registry=debug",
-                    ),
+                    .env("CAMSCAN_LOG", "warn,analyze::rtsp=debug,registry=debug"),
                 Duration::from_secs(120),
             )
         };

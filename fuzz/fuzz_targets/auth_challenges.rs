@@ -3,7 +3,7 @@
 //! that answers the strongest (`net::http::strongest_client`, algorithms respelled).
 #![no_main]
 
-use camscan::detect::head;
+use detect::head;
 use libfuzzer_sys::fuzz_target;
 use proto::auth;
 

@@ -6,7 +6,7 @@
 //! out, as a failed fetch is.
 #![no_main]
 
-use camscan::detect::fingerprint::{self, MAX_CONFIDENCE, MAX_TITLE_CHARS, Observation};
+use detect::fingerprint::{self, MAX_CONFIDENCE, MAX_TITLE_CHARS, Observation};
 use libfuzzer_sys::fuzz_target;
 use proto::response::{ResponseHead, parse_head};
 

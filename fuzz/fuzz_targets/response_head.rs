@@ -2,7 +2,7 @@
 //! service facts and auth challenges the detectors take from them (`detect::head`).
 #![no_main]
 
-use camscan::detect::head;
+use detect::head;
 use libfuzzer_sys::fuzz_target;
 use model::Protocol;
 use proto::response::{self, HeadProtocol, MAX_HEAD_BYTES, MAX_HEADERS};

@@ -5,7 +5,7 @@
 //! Input: byte 0 picks the codec rule; then packets of [timestamp: 4 bytes BE][length: 1][payload].
 #![no_main]
 
-use camscan::analyze::verify::{KeyframeRule, RtpStats};
+use analyze::verify::{KeyframeRule, RtpStats};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

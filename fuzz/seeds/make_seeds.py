@@ -1,6 +1,6 @@
 """Writes fuzz/seeds/<target>/: each fuzz target's starting corpus, taken from the repository's
 fixtures (tests/fixtures, tests/lab/responders/fixtures) and the device answers quoted in unit tests
-(crates/proto/*.rs, src/detect/fingerprint.rs). Rerun after changing those: python3 fuzz/seeds/make_seeds.py
+(crates/proto/*.rs, crates/detect/src/fingerprint.rs). Rerun after changing those: python3 fuzz/seeds/make_seeds.py
 """
 import os, re, struct, shutil, json
 R = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -82,7 +82,7 @@ pub async fn tls_legacy(report: &mut Report, connect_timeout: Duration, timeout:
         .enumerate()
         .flat_map(|(i, d)| {
             d.services.iter().enumerate().filter_map(move |(j, s)| {
-                let tls = s.tls.is_some() || crate::detect::TLS_PORTS.contains(&s.port);
+                let tls = s.tls.is_some() || detect::TLS_PORTS.contains(&s.port);
                 (tls && s.transport == model::Transport::Tcp)
                     .then(|| (i, j, std::net::SocketAddr::new(d.ip, s.port)))
             })
@@ -156,7 +156,7 @@ fn makers_of(all: &[knowledge::DefaultCredential], user: &str, password: &str) -
 
 /// `--check-defaults`: the makers' factory credentials, tried on every RTSP stream that asked
 /// for credentials the scan did not have, through the scan's own RTSP login path
-/// ([`crate::analyze::rtsp::describe_stream`]) and its failed-login budget (`auth.budget`, as the
+/// ([`analyze::rtsp::describe_stream`]) and its failed-login budget (`auth.budget`, as the
 /// scan left it): a credential a host refused is never sent to it again (one try per credential
 /// per device), none is sent once the budget is spent or the device locked us out, and none with
 /// `--no-auth` (in `settings`, with the scan's deadlines). A credential of the scan's own list that is a factory default and opened a stream
@@ -164,12 +164,12 @@ fn makers_of(all: &[knowledge::DefaultCredential], user: &str, password: &str) -
 /// device ([`model::DefaultLogin`]: the user, never the password).
 pub async fn default_credentials(
     report: &mut Report,
-    auth: &crate::analyze::context::AuthSettings,
+    auth: &analyze::context::AuthSettings,
     settings: &input::setting::Settings,
 ) {
     use futures::StreamExt;
     let all = &knowledge::get().default_credentials;
-    if settings.get(&crate::analyze::context::NO_AUTH) || all.is_empty() {
+    if settings.get(&analyze::context::NO_AUTH) || all.is_empty() {
         return;
     }
     let connect_timeout = settings.get(&net::CONNECT_TIMEOUT);
@@ -237,11 +237,11 @@ async fn try_device(
     d: &model::Device,
     tries: &[&knowledge::DefaultCredential],
     all: &[knowledge::DefaultCredential],
-    auth: &crate::analyze::context::AuthSettings,
+    auth: &analyze::context::AuthSettings,
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Vec<DefaultLogin> {
-    use crate::analyze::context::{AuthSettings, ScanContext};
+    use analyze::context::{AuthSettings, ScanContext};
     let locked: Vec<&model::Stream> = d
         .streams
         .iter()
@@ -262,8 +262,8 @@ async fn try_device(
         .map(|t| credentials::Credential::new(t.username.clone(), t.password.clone()))
         .collect();
     // Credentials may be sent (`default_credentials` returned early with `--no-auth`); no PLAY.
-    let mut ctx = ScanContext::anonymous(connect_timeout, timeout)
-        .with(&crate::analyze::context::VERIFY, false);
+    let mut ctx =
+        ScanContext::anonymous(connect_timeout, timeout).with(&analyze::context::VERIFY, false);
     ctx.auth = AuthSettings {
         credentials: std::sync::Arc::new(creds),
         budget: auth.budget.clone(),
@@ -285,7 +285,7 @@ async fn try_device(
             path.push('?');
             path.push_str(q);
         }
-        match crate::analyze::rtsp::describe_stream(addr, &path, &ctx).await {
+        match analyze::rtsp::describe_stream(addr, &path, &ctx).await {
             Ok((opened, _)) if opened.status.answers() => {
                 // Opened by one of ours (not by a credential of the scan's that the host had
                 // proven good, which the login path tries alone).
@@ -312,8 +312,8 @@ mod tests {
     /// nothing happens at all.
     #[tokio::test]
     async fn a_default_among_the_scans_own_credentials_is_recognised_without_sending() {
-        use crate::analyze::budget::AuthBudget;
-        use crate::analyze::context::AuthSettings;
+        use analyze::budget::AuthBudget;
+        use analyze::context::AuthSettings;
         use model::{Device, Protocol, Stream};
         let mut d = Device::new("198.18.0.40".parse().unwrap());
         let mut s = Stream::new("rtsp://198.18.0.40:554/live".into(), Protocol::Rtsp, 554);
@@ -343,10 +343,10 @@ mod tests {
         let mut settings = input::setting::Settings::default();
         settings.set(&net::CONNECT_TIMEOUT, t);
         settings.set(&net::TIMEOUT, t);
-        settings.set(&crate::analyze::context::NO_AUTH, true);
+        settings.set(&analyze::context::NO_AUTH, true);
         default_credentials(&mut report, &auth, &settings).await;
         assert!(report.devices[0].default_logins.is_empty(), "--no-auth");
-        settings.set(&crate::analyze::context::NO_AUTH, false);
+        settings.set(&analyze::context::NO_AUTH, false);
         default_credentials(&mut report, &auth, &settings).await;
         let l = &report.devices[0].default_logins;
         assert_eq!(l.len(), 1);

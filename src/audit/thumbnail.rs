@@ -13,9 +13,9 @@
 //!
 //! No password is ever on ffmpeg's command line, where every local user reads it (`ps`,
 //! `/proc/PID/cmdline`): a stream that needs a credential is either fetched by camscan's own
-//! RTSP client (H.264, H.265 and JPEG over RTSP: [`crate::analyze::rtsp::keyframe`]), its first
+//! RTSP client (H.264, H.265 and JPEG over RTSP: [`analyze::rtsp::keyframe`]), its first
 //! keyframe piped to ffmpeg's stdin, or named to ffmpeg in a concat script on its stdin (other
-//! codecs, RTMP, HLS, DASH, HTTP-FLV/TS: [`crate::analyze::ffconcat`]). Only a stream that needs
+//! codecs, RTMP, HLS, DASH, HTTP-FLV/TS: [`analyze::ffconcat`]). Only a stream that needs
 //! none is given to ffmpeg as a URL argument. Nothing else is sent but what a viewer sends, and
 //! every step has a deadline ([`DEADLINE`] for a camera in all).
 
@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::analyze::ffconcat;
-use crate::analyze::rtsp::keyframe::{self as rtsp_keyframe, KeyframeError};
+use analyze::ffconcat;
+use analyze::rtsp::keyframe::{self as rtsp_keyframe, KeyframeError};
 use model::{Credential, Device, Protocol, Stream};
 use net::{http, snapshot};
 use proto::mjpeg;
@@ -331,7 +331,7 @@ async fn mjpeg_frame(d: &Device, s: &Stream, creds: &[Credential]) -> Result<Vec
 /// One keyframe of `s`, decoded and scaled by ffmpeg, as a JPEG. A stream that needs a
 /// credential never has it on ffmpeg's command line: an RTSP stream camscan depacketizes (H.264,
 /// H.265, JPEG) is fetched by camscan's own client and its keyframe piped to ffmpeg; any other is
-/// named to ffmpeg in a concat script on its stdin ([`crate::analyze::ffconcat`]).
+/// named to ffmpeg in a concat script on its stdin ([`analyze::ffconcat`]).
 async fn keyframe(
     ffmpeg: &Path,
     d: &Device,

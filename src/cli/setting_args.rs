@@ -475,7 +475,7 @@ mod tests {
             };
             let got = a.find.settings.values().unwrap();
             assert_eq!(
-                got.get(&crate::analyze::ffprobe::FFPROBE),
+                got.get(&analyze::ffprobe::FFPROBE),
                 Some(want.into()),
                 "{argv:?}"
             );

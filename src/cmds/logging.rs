@@ -63,7 +63,9 @@ pub fn init(cli: &Cli) {
 /// The workspace's crates below this one (`crates/`): their log lines' targets are their library
 /// names (`net::rtsp`, `registry`), not `camscan::…`.
 const CRATES: &[&str] = &[
+    "analyze",
     "credentials",
+    "detect",
     "error",
     "export",
     "input",
@@ -75,6 +77,7 @@ const CRATES: &[&str] = &[
     "sanitize",
     "store",
     "table_writer",
+    "timing",
 ];
 
 /// A `--log` filter as it was written before the crates: a `camscan` directive names the crates
@@ -148,6 +151,22 @@ mod tests {
         assert!(!t.would_enable("hyper", &Level::INFO));
         // A filter that names no camscan target is left as it was.
         assert_eq!(with_crates("info,retina=warn"), "info,retina=warn");
+    }
+
+    /// The timing lines' filter as the guides wrote it before the timing crate
+    /// (`camscan::timing=debug`) still shows them, and only them, and an analyser's as it was.
+    #[test]
+    fn the_timing_and_analyze_filters_of_old_name_their_crates() {
+        let t: Targets = with_crates("warn,camscan::timing=debug,camscan::analyze::rtsp=debug")
+            .parse()
+            .unwrap();
+        assert!(t.would_enable(timing::TARGET, &Level::DEBUG));
+        assert!(t.would_enable("analyze::rtsp::walker", &Level::DEBUG));
+        assert!(!t.would_enable("analyze::http", &Level::DEBUG));
+        assert!(!t.would_enable("detect", &Level::DEBUG));
+        let t: Targets = with_crates("warn,camscan=debug").parse().unwrap();
+        assert!(t.would_enable(timing::TARGET, &Level::DEBUG));
+        assert!(t.would_enable("detect::fingerprint", &Level::DEBUG));
     }
 
     /// The list is the workspace's crates (each `crates/<dir>/Cargo.toml`'s library name).

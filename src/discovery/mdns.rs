@@ -30,9 +30,9 @@ use tokio::task::JoinHandle;
 
 use super::scope::{About, Batch, Probes, ScanMessage, Scope, Swept};
 use super::targets::TargetSet;
-use crate::analyze::context::ScanContext;
-use crate::analyze::identity::Identities;
-use crate::analyze::rtsp;
+use analyze::context::ScanContext;
+use analyze::identity::Identities;
+use analyze::rtsp;
 use error::AnalyzeError;
 use model::{DiscoveryMethod, Stage};
 use proto::mdns::{self, GROUP, PORT, Services};

@@ -8,13 +8,13 @@
 //! answer's facts, whichever came first), an `Event::Capabilities` (the services GetServices lists,
 //! the PTZ and event services' facts) when any was learned, an `Event::NvrChannels` (source
 //! `onvif`) when the profiles name more than one video source (an NVR or encoder:
-//! [`crate::analyze::onvif::channels`]), an `Event::Stream` for each stream URI no RTSP analysis
+//! [`analyze::onvif::channels`]), an `Event::Stream` for each stream URI no RTSP analysis
 //! took, and `Event::Failure`s. The maker it names goes on the identity board here, as soon as it
 //! is known. Before all that, the answer itself (a Probe's, or a misaddressed device's Hello)
 //! becomes one `Event::Onvif` ([`onvif_event`]).
 
-use crate::analyze::context::ScanContext;
-use crate::analyze::rtsp;
+use analyze::context::ScanContext;
+use analyze::rtsp;
 use error::AnalyzeError;
 use model::Stage;
 use proto::wsd;
@@ -30,17 +30,17 @@ pub(super) async fn onvif_device(
     // The RTSP walk of this address waits (a little) for the maker the device API names.
     let expected = ctx
         .identities
-        .expect(ip, crate::analyze::identity::Pending::OnvifDevice);
-    let f = crate::analyze::onvif::analyze(
+        .expect(ip, analyze::identity::Pending::OnvifDevice);
+    let f = analyze::onvif::analyze(
         ip,
         xaddr,
-        &crate::analyze::onvif::OnvifSettings::for_device(ctx, ip),
+        &analyze::onvif::OnvifSettings::for_device(ctx, ip),
     )
     .await;
     // The streams GetStreamUri named, for the RTSP walk of their port (this device's): a camera
     // that names its streams is asked those, not walked (`analyze::rtsp::opening`).
     for (_token, uri) in &f.stream_uris {
-        if let Some((addr, path)) = crate::analyze::onvif::rtsp_target(uri)
+        if let Some((addr, path)) = analyze::onvif::rtsp_target(uri)
             && addr.ip() == ip
         {
             ctx.stream_hints.add(addr, &path);
@@ -49,7 +49,7 @@ pub(super) async fn onvif_device(
     if let Some(info) = &f.info {
         ctx.identities.learn_maker(
             ip,
-            crate::analyze::identity::ClueSource::OnvifDevice,
+            analyze::identity::ClueSource::OnvifDevice,
             info.manufacturer.as_deref(),
             info.model.as_deref(),
         );
@@ -103,7 +103,7 @@ pub(super) async fn onvif_device(
     };
     events.extend(f.failures.into_iter().map(fail));
     // An NVR's or encoder's channels: its profiles name more than one video source.
-    let channels = crate::analyze::onvif::channels::from_profiles(&f.profiles, &f.stream_uris);
+    let channels = analyze::onvif::channels::from_profiles(&f.profiles, &f.stream_uris);
     if !channels.is_empty() {
         tracing::info!(%ip, channels = channels.len(), "ONVIF profiles name one video source per channel");
         events.push(Event::NvrChannels { ip, channels });
@@ -125,7 +125,7 @@ pub(super) async fn onvif_device(
 }
 
 /// The device's media profiles as the report keeps them, each with its stream and snapshot URI.
-fn profiles(f: &crate::analyze::onvif::OnvifFindings) -> Vec<model::OnvifProfile> {
+fn profiles(f: &analyze::onvif::OnvifFindings) -> Vec<model::OnvifProfile> {
     let uri_of = |list: &[(String, String)], token: &str| {
         list.iter()
             .find(|(t, _)| t == token)
@@ -161,7 +161,7 @@ async fn streams_named(
     let mut events = Vec::new();
     let mut targets = Vec::new();
     for (_token, uri) in stream_uris {
-        let Some((addr, path)) = crate::analyze::onvif::rtsp_target(&uri) else {
+        let Some((addr, path)) = analyze::onvif::rtsp_target(&uri) else {
             events.push(fail(AnalyzeError::NotFollowed(format!(
                 "ONVIF stream URI {uri} is not rtsp://"
             ))));

@@ -14,9 +14,9 @@ use tokio::sync::mpsc;
 
 use super::links::Links;
 use super::targets::TargetSet;
-use crate::analyze::context::ScanContext;
-use crate::analyze::identity::Identities;
 use crate::discovery::ledger::Ledger;
+use analyze::context::ScanContext;
+use analyze::identity::Identities;
 use model::DiscoveryMethod;
 use registry::Event;
 

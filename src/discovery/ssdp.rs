@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::scope::{About, ScanMessage, Scope, Swept};
-use crate::analyze::identity::{ClueSource, Identities};
+use analyze::identity::{ClueSource, Identities};
 use model::UpnpInfo as Description;
 use model::{DiscoveryMethod, Failure, Stage};
 use net::http;

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::scope::{About, ScanMessage, Scope};
 use super::{arp, mdns, ssdp, vendor, wsd};
-use crate::analyze::identity::Identities;
+use analyze::identity::Identities;
 use registry::Event;
 
 /// One discovery stage.

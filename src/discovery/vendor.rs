@@ -29,8 +29,8 @@ use super::links::Interface;
 use super::misaddressed::Sight;
 use super::protocols::{PROTOCOLS, VendorProtocol};
 use super::scope::{About, ScanMessage, Scope, Swept, Woke, hosts_or_datagram};
-use crate::analyze::context::Announcements;
-use crate::analyze::identity::{ClueSource, Identities};
+use analyze::context::Announcements;
+use analyze::identity::{ClueSource, Identities};
 use model::{Announcement, DiscoveryMethod};
 use registry::Event;
 

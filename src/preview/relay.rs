@@ -35,8 +35,8 @@ use super::queue::Queue;
 use super::relay_frames::Frames;
 pub use super::relay_viewers::{LINGER, Status, Viewer, ViewerKind};
 use super::relay_viewers::{Lease, Shared};
-use crate::analyze::sessions::DeviceSessions;
-use crate::analyze::verify::{Step, step};
+use analyze::sessions::DeviceSessions;
+use analyze::verify::{Step, step};
 use credentials::Credential;
 use model::sync::lock;
 use net::rtsp::{USER_AGENT, start_patience};
@@ -388,7 +388,7 @@ fn frame_format() -> FrameFormat {
 async fn play(
     target: &CheckTarget,
     cred: Option<&Credential>,
-    slot: &crate::analyze::sessions::SessionSlot,
+    slot: &analyze::sessions::SessionSlot,
     shared: &Shared,
     stop: &mut watch::Receiver<bool>,
 ) -> Ended {
@@ -419,7 +419,7 @@ async fn play(
 async fn describe(
     url: &str,
     cred: Option<&Credential>,
-    slot: &crate::analyze::sessions::SessionSlot,
+    slot: &analyze::sessions::SessionSlot,
 ) -> Result<Session<Described>, Ended> {
     let Ok(parsed) = url::Url::parse(url) else {
         return Err(Ended::Dropped {

@@ -190,17 +190,17 @@ fn memory(store: Option<&Store>, cfg: &ScanJob) -> Result<crate::scan::Memory, S
     };
     Ok(crate::scan::Memory {
         // `--fresh` forgets what was learnt of the devices, not what they are called.
-        known: if cfg.scan.settings.get(&crate::analyze::context::FRESH) {
+        known: if cfg.scan.settings.get(&analyze::context::FRESH) {
             HashMap::new()
         } else {
             store.known(&cfg.site, &cfg.scan.targets, &cfg.scan.credentials)?
         },
-        logins: if cfg.scan.settings.get(&crate::analyze::context::FRESH) {
+        logins: if cfg.scan.settings.get(&analyze::context::FRESH) {
             Vec::new()
         } else {
             store.known_logins(&cfg.site, &cfg.scan.credentials)?
         },
-        dns: if !cfg.scan.settings.get(&crate::analyze::context::FRESH)
+        dns: if !cfg.scan.settings.get(&analyze::context::FRESH)
             && cfg.scan.settings.get(&net::rdns::DNS)
         {
             store.dns_answers()?
@@ -236,7 +236,7 @@ pub async fn run_scan(
     cfg: &ScanJob,
     store: Option<&store::SharedStore>,
     output: Output,
-    enrich: impl AsyncFnOnce(&mut Report, &crate::analyze::context::AuthSettings),
+    enrich: impl AsyncFnOnce(&mut Report, &analyze::context::AuthSettings),
 ) -> Result<(crate::scan::Scanned, Option<RecordedScan>), CommandError> {
     let (scanned, parts) = run(cfg, store, output, enrich).await?;
     match store {
@@ -265,7 +265,7 @@ async fn run(
     cfg: &ScanJob,
     store: Option<&store::SharedStore>,
     output: Output,
-    enrich: impl AsyncFnOnce(&mut Report, &crate::analyze::context::AuthSettings),
+    enrich: impl AsyncFnOnce(&mut Report, &analyze::context::AuthSettings),
 ) -> Result<(crate::scan::Scanned, Option<Recorded>), CommandError> {
     let memory = match store {
         Some(store) => {

@@ -26,7 +26,7 @@ pub struct Collector<'a> {
     pub finality: Finality,
     /// The consumer of final devices said stop.
     stop: bool,
-    /// Only when the `camscan::timing` log is on.
+    /// Only when the `timing` log is on.
     timings: Option<Timings>,
     /// Addresses to look up in DNS ([`Namer`]), until discovery is done.
     names: Option<Namer>,
@@ -34,7 +34,7 @@ pub struct Collector<'a> {
     stats: Option<Arc<ProbeStats>>,
     /// The scan's board of makers: each discovery answer that names one is put on it as it
     /// comes, for the RTSP walks to order their paths by.
-    identities: Option<crate::analyze::identity::Identities>,
+    identities: Option<analyze::identity::Identities>,
 }
 
 /// The collector's side of the names stage: each address once.
@@ -46,7 +46,7 @@ struct Namer {
 /// Port timings per address until their device is final, and when the run's stages ended.
 #[derive(Debug, Default)]
 struct Timings {
-    ports: HashMap<IpAddr, Vec<crate::timing::PortTiming>>,
+    ports: HashMap<IpAddr, Vec<timing::PortTiming>>,
     discovery_done_ms: Option<u64>,
     stages_closed_ms: Option<u64>,
     dispatched_ms: Option<u64>,
@@ -81,10 +81,10 @@ impl Timings {
             )
         });
         tracing::debug!(
-            target: crate::timing::TARGET,
+            target: timing::TARGET,
             ip = %group[0],
             addresses = group.len(),
-            final_ms = crate::timing::now_ms(),
+            final_ms = timing::now_ms(),
             analysed_ms,
             evidence_ms,
             discovery_done_ms = t.discovery_done_ms.unwrap_or(0),
@@ -95,7 +95,7 @@ impl Timings {
             peak_connections = received.peak_connections,
             "timing: device {}: {}",
             group[0],
-            crate::timing::device_breakdown(ports)
+            timing::device_breakdown(ports)
         );
     }
 }
@@ -136,7 +136,7 @@ impl Collector<'_> {
                 _ => None,
             };
             if let Some(ip) = ip {
-                t.evidence_ms.insert(ip, crate::timing::now_ms());
+                t.evidence_ms.insert(ip, timing::now_ms());
             }
         }
         let f = &mut self.finality;
@@ -151,7 +151,7 @@ impl Collector<'_> {
             Msg::Analysed(ip, timing) => {
                 f.analysed(ip);
                 if let (Some(t), Some(port)) = (self.timings.as_mut(), timing) {
-                    tracing::debug!(target: crate::timing::TARGET, %ip, port = port.port,
+                    tracing::debug!(target: timing::TARGET, %ip, port = port.port,
                         end_ms = port.end_ms, "timing: port {ip}:{}", port.breakdown());
                     t.ports.entry(ip).or_default().push(port);
                 }
@@ -163,21 +163,21 @@ impl Collector<'_> {
                 if let Some(t) = self.timings.as_mut()
                     && f.stages_closed == crate::discovery::STAGES.len()
                 {
-                    t.stages_closed_ms = Some(crate::timing::now_ms());
+                    t.stages_closed_ms = Some(timing::now_ms());
                 }
             }
             Msg::PortsDispatched => {
                 f.ports_dispatched = true;
                 f.look_at_all = true;
                 if let Some(t) = self.timings.as_mut() {
-                    t.dispatched_ms = Some(crate::timing::now_ms());
+                    t.dispatched_ms = Some(timing::now_ms());
                 }
             }
             Msg::DiscoveryDone => {
                 f.discovery_done = true;
                 f.look_at_all = true;
                 if let Some(t) = self.timings.as_mut() {
-                    t.discovery_done_ms = Some(crate::timing::now_ms());
+                    t.discovery_done_ms = Some(timing::now_ms());
                 }
             }
         }
@@ -435,14 +435,14 @@ pub enum Outcome {
 
 impl<'a> Collector<'a> {
     /// A collector that hands each device to `on_final` as soon as it is final and, when the
-    /// `camscan::timing` log is on, logs per-device timings.
+    /// `timing` log is on, logs per-device timings.
     pub fn new(on_final: Option<OnFinal<'a>>) -> Self {
         Collector {
             on_final,
             scope: None,
             stop: false,
             finality: Finality::default(),
-            timings: crate::timing::enabled().then(Timings::default),
+            timings: timing::enabled().then(Timings::default),
             names: None,
             stats: None,
             identities: None,
@@ -462,7 +462,7 @@ impl<'a> Collector<'a> {
     }
 
     /// Put every maker a discovery answer names on `board`.
-    pub fn tell_identities(&mut self, board: crate::analyze::identity::Identities) {
+    pub fn tell_identities(&mut self, board: analyze::identity::Identities) {
         self.identities = Some(board);
     }
 

@@ -26,7 +26,7 @@ pub struct ScanConfig {
     pub credentials: Vec<Credential>,
     /// The user's stream-name hints (`--paths`, config `paths:` then `paths_file:`), tried before
     /// the built-in dictionaries on RTSP, HTTP and RTMP ports.
-    pub hints: crate::analyze::hints::Hints,
+    pub hints: analyze::hints::Hints,
     /// The container markers `CAMSCAN_CONTAINER_MARKERS` gives in place of the usual ones
     /// ([`net::host::HostFacts::gather`]); `None`: the usual.
     pub container_markers: Option<Vec<String>>,

@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 
 use super::Msg;
 use super::open_port::{analyze_port, udp_stun_events};
-use crate::analyze::context::ScanContext;
 use crate::probe::{OpenPort, ProbeNews};
+use analyze::context::ScanContext;
 use registry::Event;
 
 /// Detect and analyse each open port as it arrives, `slots` at once (each device's own load is
@@ -24,7 +24,7 @@ pub async fn dispatch(
     ctx: ScanContext,
     (detect, slots): (bool, usize),
 ) {
-    let pool = crate::analyze::slot::Slots::new(slots);
+    let pool = analyze::slot::Slots::new(slots);
     let ctx = Arc::new(ctx);
     // Hosts whose `--stun-ports` UDP Bindings were handed out (with their first open port).
     let mut stun_hosts: HashSet<IpAddr> = HashSet::new();
@@ -55,18 +55,15 @@ pub async fn dispatch(
         // address wait (a little) until its detection says what it speaks.
         let expected = ctx
             .identities
-            .expect(ip, crate::analyze::identity::Pending::Port(addr.port()));
+            .expect(ip, analyze::identity::Pending::Port(addr.port()));
         let Some(permit) = pool.take().await else {
             return;
         };
         let lend = pool.clone();
         let tx = ev_tx.clone();
         let ctx = ctx.clone();
-        let udp_stun = !ctx
-            .settings
-            .get(&crate::analyze::webrtc::STUN_PORTS)
-            .is_empty()
-            && stun_hosts.insert(ip);
+        let udp_stun =
+            !ctx.settings.get(&analyze::webrtc::STUN_PORTS).is_empty() && stun_hosts.insert(ip);
         tokio::spawn(async move {
             let udp = async {
                 if udp_stun {
@@ -79,10 +76,9 @@ pub async fn dispatch(
             let gated = net::host_gate::scope(ctx.gates.clone(), async {
                 tokio::join!(analyze_port(addr, &ctx, expected), udp)
             });
-            // The slot is lent back while the analysis only waits ([`crate::analyze::slot`]).
-            let held = crate::analyze::slot::scope(lend, permit, gated);
-            let (((mut events, udp), permit), timing) =
-                crate::timing::port(addr.port(), held).await;
+            // The slot is lent back while the analysis only waits ([`analyze::slot`]).
+            let held = analyze::slot::scope(lend, permit, gated);
+            let (((mut events, udp), permit), timing) = timing::port(addr.port(), held).await;
             events.extend(udp);
             for ev in events {
                 if tx.send(ev.into()).await.is_err() {

@@ -16,7 +16,7 @@
 //!   beside the port probes.
 //! * [`dispatch`]: each open port to its analysis, bounded.
 //! * [`open_port`]: one open port: detect what it speaks, ask that protocol's analyser
-//!   ([`crate::analyze`]), make events.
+//!   ([`analyze`]), make events.
 //! * [`collect`]: events into the registry; finality; signals.
 //! * [`reverse_dns`]: the reverse DNS name of each address the first time an event names it.
 //! * [`output`]: the report (or NDJSON lines as devices become final) and the progress bar.
@@ -43,8 +43,8 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use crate::analyze::context::{Known, ScanContext};
 use crate::probe::{ProbeNews, ProbeStats};
+use analyze::context::{Known, ScanContext};
 use collect::Collector;
 pub use collect::{OnFinal, Outcome};
 pub use config::ScanConfig;
@@ -147,7 +147,7 @@ pub async fn find(
 pub struct Memory {
     pub known: HashMap<IpAddr, Known>,
     /// The login that opened each device, by its identity (none with `--fresh`): tried first on
-    /// a device recognised at a new address ([`crate::analyze::followed`]).
+    /// a device recognised at a new address ([`analyze::followed`]).
     pub logins: Vec<model::known::KnownLogin>,
     pub dns: Vec<net::rdns::DnsAnswer>,
     pub names: Vec<model::known::GivenName>,
@@ -175,7 +175,7 @@ pub struct Scanned {
     pub dns: Vec<net::rdns::DnsAnswer>,
     /// The scan's login settings, with the failed-login budget as the scan left it: what an
     /// audit's own logins (`--check-defaults`) draw from afterwards.
-    pub auth: crate::analyze::context::AuthSettings,
+    pub auth: analyze::context::AuthSettings,
 }
 
 impl Scanned {
@@ -201,7 +201,7 @@ pub async fn pipeline(
 ) -> Scanned {
     let started = Instant::now();
     let media = ctx.verify.media.clone();
-    crate::timing::start();
+    timing::start();
     let started_at = plan.started_at;
     let target_specs = plan.target_specs.clone();
     let summary = plan.summary.clone();
@@ -418,7 +418,7 @@ pub enum Msg {
     Event(Event),
     /// One open port of this address has been analysed: all its events were sent. With its timing
     /// when it was analysed (not with `--no-detect`).
-    Analysed(IpAddr, Option<crate::timing::PortTiming>),
+    Analysed(IpAddr, Option<timing::PortTiming>),
     /// Every open port the probes found has been handed to analysis (its `PortOpen` sent).
     PortsDispatched,
     /// Every connect to this address handed so far has finished, and the `PortOpen`s of its open

@@ -3,10 +3,10 @@
 
 use std::net::IpAddr;
 
-use crate::analyze::context::ScanContext;
-use crate::analyze::rtsp;
-use crate::analyze::webrtc::STUN_PORTS;
-use crate::detect::{self, Detection};
+use analyze::context::ScanContext;
+use analyze::rtsp;
+use analyze::webrtc::STUN_PORTS;
+use detect::{self, Detection};
 use error::AnalyzeError;
 use model::{Failure, Protocol, Stage};
 use net::{CONNECT_TIMEOUT, TIMEOUT};
@@ -18,14 +18,14 @@ use registry::Event;
 pub async fn analyze_port(
     addr: std::net::SocketAddr,
     ctx: &ScanContext,
-    expected: crate::analyze::identity::Expected,
+    expected: analyze::identity::Expected,
 ) -> Vec<Event> {
     let ip = addr.ip();
     let port = addr.port();
     let stun_first =
-        port == crate::analyze::webrtc::STUN_PORT || ctx.settings.get(&STUN_PORTS).contains(&port);
+        port == analyze::webrtc::STUN_PORT || ctx.settings.get(&STUN_PORTS).contains(&port);
     let detected = {
-        let _detect = crate::timing::begin("detect");
+        let _detect = timing::begin("detect");
         let detect_once = || {
             detect::detect(
                 addr,
@@ -40,7 +40,7 @@ pub async fn analyze_port(
         // backlog as it closed): one more look, the analysis slot lent meanwhile.
         if detected.as_ref().err().is_some_and(refused_after_open) || matches!(detected, Ok(None)) {
             tracing::debug!(%addr, "open a moment ago, refused or hung up now: looking once more");
-            crate::analyze::slot::idle(tokio::time::sleep(ONE_CONNECTION_WAIT)).await;
+            analyze::slot::idle(tokio::time::sleep(ONE_CONNECTION_WAIT)).await;
             detected = detect_once().await;
         }
         detected
@@ -65,7 +65,7 @@ pub async fn analyze_port(
             vec![]
         }
         Ok(Some(Detection::Http { reply, tls })) => {
-            let _http = crate::timing::begin("http");
+            let _http = timing::begin("http");
             http_events(addr, &reply, tls, ctx, expected).await
         }
         Ok(Some(Detection::Stun { response })) => stun_events(addr, &response, ctx).await,
@@ -126,8 +126,8 @@ async fn stun_events(
     let service = |transport, r: &proto::stun::StunResponse| stun_service(addr, transport, r);
     let mut events = vec![service(model::Transport::Tcp, response)];
     // STUN servers listen on UDP too, where WebRTC clients use them.
-    let _stun = crate::timing::begin("stun");
-    match crate::analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
+    let _stun = timing::begin("stun");
+    match analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
         Ok(r) => events.push(service(model::Transport::Udp, &r)),
         Err(e) => events.push(Event::Failure {
             ip,
@@ -145,8 +145,8 @@ async fn stun_events(
 async fn rtmp_events(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
     let f = {
-        let _rtmp = crate::timing::begin("rtmp");
-        crate::analyze::rtmp::analyze(
+        let _rtmp = timing::begin("rtmp");
+        analyze::rtmp::analyze(
             addr,
             ctx.settings.get(&CONNECT_TIMEOUT),
             ctx.settings.get(&TIMEOUT),
@@ -182,7 +182,7 @@ async fn rtsp_events(
     // may take it badly: rtsp-streaming-server, from npm, exits on `GET / HTTP/1.0`), and after it
     // only when it found no stream and the port still answered.
     let rtsp_side = async {
-        let _rtsp = crate::timing::begin("rtsp");
+        let _rtsp = timing::begin("rtsp");
         rtsp::analyze(client, options, ctx).await
     };
     let (f, http) = if shares_http(&options.head) {
@@ -252,7 +252,7 @@ async fn http_side(addr: std::net::SocketAddr, ctx: &ScanContext) -> Option<Vec<
     .ok()
     .filter(|r| r.head.protocol == proto::response::HeadProtocol::Http && r.head.status != 503)?;
     let http = {
-        let _http = crate::timing::begin("http");
+        let _http = timing::begin("http");
         http_events(addr, &reply, None, ctx, None).await
     };
     if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
@@ -335,15 +335,15 @@ async fn http_events(
     reply: &net::rtsp::Reply,
     tls: Option<net::tls::TlsInfo>,
     ctx: &ScanContext,
-    expected: Option<crate::analyze::identity::Expected>,
+    expected: Option<analyze::identity::Expected>,
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
     let https = tls.is_some();
-    let mut hs = crate::analyze::http::HttpSettings::for_port(ctx, addr, https);
+    let mut hs = analyze::http::HttpSettings::for_port(ctx, addr, https);
     if let Some(expected) = expected {
         // The RTSP walks of this address wait (a little) for the maker this port's fingerprint
         // names (an RTSP port's own HTTP side promises nothing: that walk is its neighbour).
-        hs.clues = Some(crate::analyze::identity::FingerprintClue {
+        hs.clues = Some(analyze::identity::FingerprintClue {
             board: ctx.identities.clone(),
             expected: std::sync::Arc::new(std::sync::Mutex::new(Some(expected))),
             certificate: tls
@@ -354,7 +354,7 @@ async fn http_events(
     }
     // Boxed: the HTTP analysis is a large future (many paths, each with its media readers), and
     // inline in every port task it overflowed a worker thread's stack in debug builds.
-    let f = Box::pin(crate::analyze::http::analyze(addr, reply, &hs)).await;
+    let f = Box::pin(analyze::http::analyze(addr, reply, &hs)).await;
     let mut service = detect::head::service(port, Protocol::Http, &reply.head);
     service.tls = tls.as_ref().map(|t| t.summary.clone());
     service.certificate = tls.as_ref().and_then(|t| t.certificate.clone());
@@ -362,7 +362,7 @@ async fn http_events(
     service.note = f.note.clone();
     let mut events = Vec::new();
     if let Some(fp) = &f.fingerprint {
-        use crate::detect::fingerprint::{CLAIM_CONFIDENCE, Kind};
+        use detect::fingerprint::{CLAIM_CONFIDENCE, Kind};
         let claimed = fp.confidence >= CLAIM_CONFIDENCE && fp.kind != Kind::Generic;
         if claimed {
             let vendor = fp.vendor.map(|v| v.display_name().to_string());
@@ -453,7 +453,7 @@ fn stun_service(
             realm: None,
             methods: Vec::new(),
             title: None,
-            product: Some(crate::analyze::webrtc::describe(r)),
+            product: Some(analyze::webrtc::describe(r)),
             tls: None,
             note: None,
             offered: Vec::new(),
@@ -471,7 +471,7 @@ pub async fn udp_stun_events(ip: IpAddr, ctx: &ScanContext) -> Vec<Event> {
     let ports = ctx.settings.get(&STUN_PORTS);
     let asks = ports.iter().map(|&port| async move {
         let addr = std::net::SocketAddr::new(ip, port);
-        match crate::analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
+        match analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
             Ok(r) => Some(stun_service(addr, model::Transport::Udp, &r)),
             Err(error::NetError::Timeout { .. } | error::NetError::Connect { .. }) => None,
             Err(e) => Some(Event::Failure {
@@ -493,7 +493,7 @@ pub async fn udp_stun_events(ip: IpAddr, ctx: &ScanContext) -> Vec<Event> {
 
 /// `Hikvision DS-2CD2143G2-I (camera-ui)`, `Janus WebRTC Server (video-server)`: the product, with the
 /// vendor in front unless the product already names it, and the kind.
-fn product_name(vendor: Option<&str>, fp: &crate::detect::fingerprint::Fingerprint) -> String {
+fn product_name(vendor: Option<&str>, fp: &detect::fingerprint::Fingerprint) -> String {
     let name = match (vendor, fp.product.as_deref()) {
         (Some(v), Some(p)) if p.to_ascii_lowercase().contains(&v.to_ascii_lowercase()) => p.into(),
         (Some(v), Some(p)) => format!("{v} {p}"),

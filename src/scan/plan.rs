@@ -9,13 +9,13 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::analyze::budget::AuthBudget;
-use crate::analyze::context::{Announcements, AuthSettings, Known, ScanContext, VerifySettings};
-use crate::analyze::sessions::DeviceSessions;
 use crate::discovery::targets::{self, LARGE_LIMIT};
 use crate::discovery::{DiscoveryMethod, Links};
 use crate::probe::ProbeSettings;
 use crate::scan::ScanConfig;
+use analyze::budget::AuthBudget;
+use analyze::context::{Announcements, AuthSettings, Known, ScanContext, VerifySettings};
+use analyze::sessions::DeviceSessions;
 use error::Error;
 use net::host::HostFacts;
 use net::interfaces::LocalNet;
@@ -156,7 +156,7 @@ impl ScanPlan {
             discovery_wait: cfg.settings.get(&crate::discovery::DISCOVERY_WAIT),
             probe_all: cfg.settings.get(&crate::discovery::hosts::PROBE_ALL),
             links,
-            detect: cfg.settings.get(&crate::detect::DETECT),
+            detect: cfg.settings.get(&detect::DETECT),
             names: cfg
                 .settings
                 .get(&net::rdns::DNS)
@@ -227,7 +227,7 @@ impl ScanPlan {
 
 /// What earlier scans learnt, as a scan uses it: nothing with `--fresh`.
 pub fn remembered(cfg: &ScanConfig, known: HashMap<IpAddr, Known>) -> HashMap<IpAddr, Known> {
-    if cfg.settings.get(&crate::analyze::context::FRESH) {
+    if cfg.settings.get(&analyze::context::FRESH) {
         HashMap::new()
     } else {
         known
@@ -246,11 +246,11 @@ fn context(
         auth: AuthSettings {
             credentials: Arc::new(cfg.credentials.clone()),
             budget: Arc::new(AuthBudget::new(
-                cfg.settings.get(&crate::analyze::budget::AUTH_BUDGET),
+                cfg.settings.get(&analyze::budget::AUTH_BUDGET),
             )),
         },
         verify: VerifySettings {
-            ffprobe: cfg.settings.get(&crate::analyze::ffprobe::FFPROBE),
+            ffprobe: cfg.settings.get(&analyze::ffprobe::FFPROBE),
             media: Arc::new(net::media_budget::MediaBudget::new(media_rate)),
         },
         hints: Arc::new(cfg.hints.clone()),
@@ -260,8 +260,7 @@ fn context(
         stream_hints: Default::default(),
         http_live: Default::default(),
         sessions: Arc::new(DeviceSessions::new(
-            cfg.settings
-                .get(&crate::analyze::sessions::SESSIONS_PER_DEVICE),
+            cfg.settings.get(&analyze::sessions::SESSIONS_PER_DEVICE),
         )),
         gates: Arc::new(net::host_gate::HostGates::new(cfg.host_gate())),
         known: Arc::new(known),

@@ -13,12 +13,12 @@ use tokio::sync::mpsc;
 
 use super::Msg;
 use super::plan::ScanPlan;
-use crate::analyze::context::ScanContext;
 use crate::discovery::ledger::Ledger;
 use crate::discovery::scope::Swept;
 use crate::discovery::tally::Tally;
 use crate::discovery::{Batch, Probes, STAGES, Scope};
 use crate::probe::{self, ProbeNews, ProbeStats};
+use analyze::context::ScanContext;
 use model::DiscoveryMethod;
 
 /// How long after the stages that announce channel counts (the vendor protocols) start a channel
@@ -90,7 +90,7 @@ pub async fn discover_and_probe(
                 let _ = task.await;
             }
             tracing::debug!(
-                target: "camscan::timing",
+                target: timing::TARGET,
                 stage = name,
                 closed_ms = started.elapsed().as_millis() as u64,
                 "timing: stage {name} closed"

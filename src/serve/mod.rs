@@ -309,7 +309,7 @@ fn app_state(
         .cfg
         .scan
         .settings
-        .get(&crate::analyze::sessions::SESSIONS_PER_DEVICE);
+        .get(&analyze::sessions::SESSIONS_PER_DEVICE);
     let format_options = scan_cfg.cfg.report.format_options.clone();
     let scans = scans::Scans::new(
         scan_cfg.cfg,
@@ -334,9 +334,7 @@ fn app_state(
         let hub = crate::preview::Hub::new(
             state.store.clone(),
             creds,
-            Arc::new(crate::analyze::sessions::DeviceSessions::new(
-                sessions_per_device,
-            )),
+            Arc::new(analyze::sessions::DeviceSessions::new(sessions_per_device)),
             crate::preview::HubLimits::default(),
             stop_rx.clone(),
         );

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use retina::client::SessionGroup;
 
-use crate::analyze::verify::{self, Check};
+use analyze::verify::{self, Check};
 use credentials::Credential;
 use net::ConnectOutcome;
 use store::{CheckLayer, CheckResult, CheckTarget};
@@ -210,7 +210,7 @@ async fn rtmp(url: &url::Url, addr: SocketAddr, d: CheckDeadlines) -> CheckResul
         return CheckResult::failed(CheckLayer::Describe, format!("no app/name in {url}"));
     };
     let started = Instant::now();
-    match crate::analyze::rtmp::play_check(addr, app, name, d.connect, d.step).await {
+    match analyze::rtmp::play_check(addr, app, name, d.connect, d.step).await {
         Ok(true) => CheckResult {
             layer: CheckLayer::Ok,
             error: None,

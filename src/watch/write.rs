@@ -257,7 +257,7 @@ fn same_service(a: &model::Service, b: &model::Service) -> bool {
         let mut s = s.clone();
         s.path_walk = None;
         if s.note.as_deref().is_some_and(|n| {
-            n.starts_with("no stream path found") || n == crate::analyze::rtsp::NOT_WALKED
+            n.starts_with("no stream path found") || n == analyze::rtsp::NOT_WALKED
         }) {
             s.note = None;
         }
@@ -375,7 +375,7 @@ mod tests {
     fn a_path_walk_told_differently_is_no_change() {
         let with_walk = |asked: u32, note: &str| {
             let mut r = report("1", 5.0, 320);
-            let mut svc = crate::detect::head::service(
+            let mut svc = detect::head::service(
                 554,
                 Protocol::Rtsp,
                 &proto::response::parse_head(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n")
@@ -395,7 +395,7 @@ mod tests {
         let now = with_walk(7, "no stream path found: 7 paths asked");
         assert_eq!(steady(prev.clone(), now), prev);
         // A rescan that did not walk a port known for HTTP media tells the same port too.
-        let mut not_walked = with_walk(0, crate::analyze::rtsp::NOT_WALKED);
+        let mut not_walked = with_walk(0, analyze::rtsp::NOT_WALKED);
         not_walked.devices[0].services[0].path_walk = None;
         assert_eq!(steady(prev.clone(), not_walked), prev);
         // Another note is a change.

@@ -1,5 +1,5 @@
 //! HTTP fingerprint signatures and probe paths as data (`data/signatures.yaml`): the types
-//! `camscan::detect::fingerprint` matches device answers against, and their file format.
+//! `detect::fingerprint` matches device answers against, and their file format.
 //!
 //! A condition is written as a one-key mapping (`- server_prefix: App-webs`), a model source as
 //! `{realm: true}`, `{xml_tag: model}` or `{json_string: ProdFullName}`: plain YAML a user can write,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// One channel of an NVR: the camera behind it as the NVR describes it, and its stream through
 /// the NVR. Sources: Hikvision ISAPI `ContentMgmt/InputProxy/channels` and `.../channels/status`
 /// (`proto::isapi_channels`), Dahua CGIs (`proto::dahua_remote`) and ONVIF media
-/// profiles per video source (`camscan::analyze::onvif::channels`); `docs/design/protocols.md`,
+/// profiles per video source (`analyze::onvif::channels`); `docs/design/protocols.md`,
 /// "Cameras behind an NVR".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NvrChannel {
@@ -54,6 +54,6 @@ pub struct NvrChannel {
 
 impl NvrChannel {
     /// [`NvrChannel::source`] of a channel read from ONVIF media profiles (one per video source:
-    /// `camscan::analyze::onvif::channels`).
+    /// `analyze::onvif::channels`).
     pub const ONVIF: &str = "onvif";
 }

@@ -11,10 +11,10 @@
 //! requests sent, the most sent within any one second and the most exchanges in flight at once
 //! (the scan's timing log prints them per device, `requests=N peak_per_s=M peak_connections=K`).
 //!
-//! The scan's context (`camscan::analyze::context::ScanContext`) carries one [`HostGates`] for the
+//! The scan's context (`analyze::context::ScanContext`) carries one [`HostGates`] for the
 //! whole scan, like the login budget and the session slots; `scan::dispatch` runs each open port's
 //! analysis inside [`scope`], so every connect and request the net clients make in that task finds
-//! the gates without forty signatures carrying them (as `camscan::timing` finds its phases).
+//! the gates without forty signatures carrying them (as `timing` finds its phases).
 //! Discovery's follow-up requests run in a scope too (WS-Discovery's ONVIF device API, SSDP's UPnP
 //! descriptions, mDNS's describing requests). Outside a scope (a library caller, `watch`'s stream
 //! checks, `serve`) the clients go ungated.

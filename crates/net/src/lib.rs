@@ -99,7 +99,7 @@ pub const MAX_ANALYSES: usize = 128;
 /// Port analyses (detection, path walk, PLAY checks) at once beside `probes` connects in flight:
 /// an eighth of the probes, within the quarter of the open-file limit the probes leave (two
 /// connections an analysis, its walk's and a PLAY check's, and as many again for analyses that
-/// lent their slot while they wait: `camscan::analyze::slot`), between 16 and [`MAX_ANALYSES`].
+/// lent their slot while they wait: `analyze::slot`), between 16 and [`MAX_ANALYSES`].
 /// An analysis mostly waits (a keyframe), so 64 slots left a 1,000-host site waiting for them
 /// (issue 83: 600 cameras' analyses, about one second each, took 12 s of a scan whose hosts were
 /// all found in 3 s); what one device is asked at once is bounded by its gate ([`host_gate`]).

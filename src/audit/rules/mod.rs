@@ -586,7 +586,7 @@ mod tests {
             transport: Transport::Tcp,
             protocol,
             server: None,
-            auth: crate::detect::head::best_scheme(
+            auth: detect::head::best_scheme(
                 &offered
                     .iter()
                     .map(|s| proto::auth::Challenge {

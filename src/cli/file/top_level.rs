@@ -135,7 +135,7 @@ mod tests {
             get(&credentials::ENTRIES),
             ["admin:a,b", "198.18.0.9 root:x"]
         );
-        assert_eq!(get(&crate::analyze::hints::ENTRIES), ["/cam?ch=1,2"]);
+        assert_eq!(get(&analyze::hints::ENTRIES), ["/cam?ch=1,2"]);
         assert_eq!(
             file.get(&knowledge::listing::SIGNATURES).unwrap(),
             [std::path::PathBuf::from("a.yaml"), "b.yaml".into()]

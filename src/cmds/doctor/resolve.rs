@@ -63,7 +63,7 @@ pub fn file_reader(
             Ok(FileRead {
                 scan_values: scan_values(&file).err(),
                 inventory: inventory(&file)?,
-                ffprobe: crate::analyze::ffprobe::FFPROBE.in_file(&file.settings),
+                ffprobe: analyze::ffprobe::FFPROBE.in_file(&file.settings),
                 settings: file.settings,
                 notify: sinks.get(&crate::notify::NOTIFY),
                 outbox_cap: watch.get(&crate::watch::settings::OUTBOX_CAP),

@@ -127,7 +127,7 @@ pub static FIND: &[&dyn input::setting::Declared] = &[
 pub static FILE_KEYS: &[&dyn input::setting::Declared] = &[
     &crate::discovery::targets::TARGETS,
     &credentials::ENTRIES,
-    &crate::analyze::hints::ENTRIES,
+    &analyze::hints::ENTRIES,
     &knowledge::listing::SIGNATURES,
     &store::settings::DB,
     &store::settings::CREDENTIAL_KEY,

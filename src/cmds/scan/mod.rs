@@ -73,7 +73,7 @@ pub(super) async fn scan_recorded(
     cfg: &ScanJob,
     quiet: bool,
     write: bool,
-    enrich: impl AsyncFnOnce(&mut model::Report, &crate::analyze::context::AuthSettings),
+    enrich: impl AsyncFnOnce(&mut model::Report, &analyze::context::AuthSettings),
 ) -> Result<crate::scan::Scanned, CommandError> {
     if cfg.hub.is_some() && cfg.db.is_none() {
         return Err(CommandError::Usage(

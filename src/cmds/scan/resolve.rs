@@ -255,7 +255,7 @@ fn targets(
 /// The TCP ports to probe: `--ports`, the STUN ports added once each.
 fn ports(settings: &input::setting::Settings) -> Vec<u16> {
     let mut ports = settings.get(&crate::probe::PORTS).into_owned();
-    for p in settings.get(&crate::analyze::webrtc::STUN_PORTS) {
+    for p in settings.get(&analyze::webrtc::STUN_PORTS) {
         if !ports.contains(&p) {
             ports.push(p);
         }
@@ -305,12 +305,12 @@ fn credentials(
 fn hints(
     file: &FileValues,
     settings: &input::setting::Settings,
-) -> Result<crate::analyze::hints::Hints, Error> {
-    use crate::analyze::hints::Hints;
-    let listed = file.get(&crate::analyze::hints::ENTRIES)?;
+) -> Result<analyze::hints::Hints, Error> {
+    use analyze::hints::Hints;
+    let listed = file.get(&analyze::hints::ENTRIES)?;
     let mut hints = Hints::parse(listed.iter().map(String::as_str))
         .map_err(|reason| invalid("paths", "config paths:", &reason))?;
-    if let Some(path) = settings.get(&crate::analyze::hints::PATHS_FILE) {
+    if let Some(path) = settings.get(&analyze::hints::PATHS_FILE) {
         let text = read(&path)?;
         let more = Hints::parse(text.lines())
             .map_err(|reason| invalid("paths", &path.display().to_string(), &reason))?;
@@ -350,22 +350,21 @@ mod tests {
     #[test]
     fn fresh_ignores_what_was_known() {
         let ip: std::net::IpAddr = "198.18.0.9".parse().unwrap();
-        let known =
-            || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
+        let known = || std::collections::HashMap::from([(ip, analyze::context::Known::default())]);
         let file = FileValues::parse::<crate::cmds::FileKeys>("fresh: true\n", Path::new("c.yaml"))
             .unwrap();
         let fresh = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
-        assert!(fresh.scan.settings.get(&crate::analyze::context::FRESH));
+        assert!(fresh.scan.settings.get(&analyze::context::FRESH));
         assert!(crate::scan::plan::remembered(&fresh.scan, known()).is_empty());
         let args = ScanArgs {
             find: FindArgs {
-                settings: flag(&crate::analyze::context::FRESH, "true"),
+                settings: flag(&analyze::context::FRESH, "true"),
                 ..Default::default()
             },
             ..Default::default()
         };
         let flag = resolve_scan_job(&args, &FileValues::default(), &Process::default()).unwrap();
-        assert!(flag.scan.settings.get(&crate::analyze::context::FRESH));
+        assert!(flag.scan.settings.get(&analyze::context::FRESH));
         let usual = ScanJob::default();
         assert_eq!(crate::scan::plan::remembered(&usual.scan, known()).len(), 1);
     }
@@ -385,7 +384,7 @@ mod tests {
     /// `verify: false` or by the flag, which wins over the file's `true`.
     #[test]
     fn switches_turned_off_by_their_flag() {
-        use crate::analyze::context::VERIFY;
+        use analyze::context::VERIFY;
         use net::rdns::DNS;
         let on = resolve_argv(&["camscan", "scan"], "").unwrap();
         assert!(on.scan.settings.get(&VERIFY) && on.scan.settings.get(&DNS));
@@ -616,12 +615,12 @@ mod tests {
         )
         .unwrap();
         let c = resolve_scan_job(&ScanArgs::default(), &file, &Process::default()).unwrap();
-        let stun = |c: &ScanJob| c.scan.settings.get(&crate::analyze::webrtc::STUN_PORTS);
+        let stun = |c: &ScanJob| c.scan.settings.get(&analyze::webrtc::STUN_PORTS);
         assert!(stun(&c).is_empty());
         assert_eq!(c.scan.ports, [554, 3478]);
         let args = ScanArgs {
             find: FindArgs {
-                settings: flag(&crate::analyze::webrtc::STUN_PORTS, "3478,19302,5349-5350"),
+                settings: flag(&analyze::webrtc::STUN_PORTS, "3478,19302,5349-5350"),
                 ..Default::default()
             },
             ..Default::default()
@@ -643,7 +642,7 @@ mod tests {
         assert!(c.scan.ports.ends_with(&[19302]));
         let bad = ScanArgs {
             find: FindArgs {
-                settings: flag(&crate::analyze::webrtc::STUN_PORTS, "0"),
+                settings: flag(&analyze::webrtc::STUN_PORTS, "0"),
                 ..Default::default()
             },
             ..Default::default()
@@ -766,21 +765,21 @@ mod tests {
         };
         let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
         assert_eq!(
-            crate::detect::detect_timeout(&c.scan.settings),
+            detect::detect_timeout(&c.scan.settings),
             Duration::from_secs(1),
             "clamped to --timeout"
         );
         let args = ScanArgs {
             find: FindArgs {
                 targets: vec!["127.0.0.1".into()],
-                settings: flag(&crate::detect::DETECT_TIMEOUT, "500ms"),
+                settings: flag(&detect::DETECT_TIMEOUT, "500ms"),
                 ..Default::default()
             },
             ..Default::default()
         };
         let c = resolve_scan_job(&args, &file, &Process::default()).unwrap();
         assert_eq!(
-            crate::detect::detect_timeout(&c.scan.settings),
+            detect::detect_timeout(&c.scan.settings),
             Duration::from_millis(500)
         );
         assert_eq!(c.scan.settings.get(&net::TIMEOUT), net::DEFAULT_TIMEOUT);

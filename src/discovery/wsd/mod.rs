@@ -44,13 +44,13 @@ const MULTICAST_ROUNDS_MS: [u64; 4] = [0, 100, 300, 700];
 /// A responder's longest random wait before it answers a multicast Probe (WS-Discovery 1.1 §3.1.3,
 /// APP_MAX_DELAY; python-ws-discovery `daemon.py`).
 const APP_MAX_DELAY_MS: u64 = 500;
-/// When the answers to the first two multicast rounds are due, from the window's start: the second
-/// round, a responder's longest wait, and 100 ms for the round trip and the device reading the
-/// Probe (a first Probe lost, the second's answer is still in). A device whose maker a clue named
-/// waits for these before its RTSP walk, not for the whole window
-/// ([`crate::analyze::identity::Identities::onvif_answers_due`]).
-pub const FIRST_ANSWERS_DUE: Duration =
-    Duration::from_millis(MULTICAST_ROUNDS_MS[1] + APP_MAX_DELAY_MS + 100);
+// When the answers to the first two multicast rounds are due (analyze's
+// `identity::FIRST_ANSWERS_DUE`, which a device whose maker a clue named waits for): the second
+// round, a responder's longest wait, and 100 ms. Held to these rounds when this compiles.
+const _: () = assert!(
+    analyze::identity::FIRST_ANSWERS_DUE.as_millis()
+        == (MULTICAST_ROUNDS_MS[1] + APP_MAX_DELAY_MS + 100) as u128
+);
 /// How long the unicast Probes and their answers are given when ARP's sweep names the hosts late
 /// in the window (or after it): the compact Probes, the pretty retry at 40 % of it (360 ms) and a
 /// responder's hold-back of up to 500 ms after it (python-ws-discovery `daemon.py` APP_MAX_DELAY,

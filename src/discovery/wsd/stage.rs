@@ -12,8 +12,8 @@ use tokio::task::JoinHandle;
 use super::super::onvif_device::{onvif_device, onvif_event};
 use super::super::scope::{About, ScanMessage, Scope, Swept};
 use super::super::targets::TargetSet;
-use crate::analyze::context::ScanContext;
-use crate::analyze::identity::{ClueSource, Identities};
+use analyze::context::ScanContext;
+use analyze::identity::{ClueSource, Identities};
 use model::DiscoveryMethod;
 use proto::wsd::{self};
 use registry::Event;
@@ -42,7 +42,7 @@ pub(in crate::discovery) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinH
         scope
             .ctx
             .identities
-            .onvif_answers(now + super::FIRST_ANSWERS_DUE.min(window));
+            .onvif_answers(now + analyze::identity::FIRST_ANSWERS_DUE.min(window));
     }
     let mut tasks = Vec::new();
     if !scope.links.multicast.is_empty() {

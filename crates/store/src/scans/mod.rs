@@ -397,7 +397,7 @@ pub(crate) fn known(
             list.push(path);
         }
         // Whatever its scope: the scan sends it where its scope covers the address, or to the
-        // device it opened when recognised there (`camscan::analyze::followed`).
+        // device it opened when recognised there (`analyze::followed`).
         if entry.credential.is_none()
             && let Some(c) = cred.and_then(|h| by_hash.get(&h).copied())
         {
