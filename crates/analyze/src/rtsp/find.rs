@@ -117,6 +117,7 @@ pub(super) async fn find_paths(
         return (found, outcome, Vec::new());
     }
     walkers.stop_at_media = None;
+    walkers.stop_when_live = None;
     let announced = settings.announcements.of(ip);
     let channels = (&mut found, served.paths.as_slice());
     let resume = walk_channels(walkers, channels, cred.as_ref(), failures, addr, announced).await;
@@ -153,6 +154,11 @@ async fn first_round(
     // once a path is there; a round of a device nothing named is asked whole, as before.
     let directed = plan.mode == paths::WalkMode::Focused && !plan.walk.fill.is_empty();
     walkers.stop_at_media = directed.then_some(plan.first.len() + 1);
+    // A focused round stops guessing too once the port's HTTP side serves live media (VLC's
+    // HTTP output answers every RTSP path 404, and each DESCRIBE costs its main loop time the
+    // MJPEG read beside it measures): what the device announced and `/` are still asked.
+    walkers.stop_when_live = (plan.mode == paths::WalkMode::Focused)
+        .then(|| (plan.first.len() + 1, settings.http_live.clone()));
     let failed_before = failures.len();
     let baseline_failed = matches!(plan.baseline, Baseline::Failed);
     let (mut found, any_path_auth) =
@@ -282,6 +288,16 @@ async fn walk_on(
             named = true;
             next.extend(rounds.named.iter().filter(|p| !asked.contains(p)).cloned());
         }
+        // The port's HTTP side serves its live media (VLC's HTTP output, which answers every
+        // RTSP path 404): no other maker's guesses either.
+        if next.is_empty() && live_over_http && at_fill < rounds.fill.len() {
+            tracing::debug!(
+                asked = at_fill,
+                paths = rounds.fill.len(),
+                "RTSP: the port serves live media over HTTP; the other makers' main paths are not asked"
+            );
+            return Stop::LiveOverHttp;
+        }
         if next.is_empty() && at_fill < rounds.fill.len() {
             // The other makers' main paths, a batch at a time, as a thorough first round asks them.
             while at_fill < rounds.fill.len() && next.len() < paths::FIRST_ROUND {
@@ -333,6 +349,7 @@ async fn walk_on(
         // one request at a time takes a second or more for a batch); the sub streams do not.
         let deadline = (in_rest && served.is_empty()).then_some(until);
         walkers.stop_at_media = None;
+        walkers.stop_when_live = None;
         let answers = walkers.describe_until(&next, cred, deadline).await;
         let asked_now = answers.iter().filter(|a| a.is_some()).count();
         asked.extend(next.iter().take(asked_now).cloned());

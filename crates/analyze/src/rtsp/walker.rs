@@ -118,6 +118,11 @@ pub(super) struct Walkers {
     /// of a list (a focused walk's rounds of guessed paths, after the paths the device announced
     /// or the user gave: the sub streams are asked after, from the found path's entries).
     pub(super) stop_at_media: Option<usize>,
+    /// `Some((n, live))`: once the port's HTTP side serves live media (`live` marks it: VLC's
+    /// HTTP output, which answers every RTSP path 404), no more paths are handed out past the
+    /// first `n` of a list (a focused walk's first round: the paths the device announced or the
+    /// user gave, and `/`, are asked; the guesses are not).
+    pub(super) stop_when_live: Option<(usize, crate::context::LivePorts)>,
     /// Found streams' connections still to be left holding them (see [`super::Job::Media`]).
     pub(super) holds: AtomicUsize,
 }
@@ -135,6 +140,7 @@ impl Walkers {
             holds: AtomicUsize::new(width),
             list,
             stop_at_media: None,
+            stop_when_live: None,
         }
     }
 
@@ -176,7 +182,8 @@ impl Walkers {
     }
 
     /// [`Walkers::describe_all`], handing out no path after `until` (those are `None`, not asked),
-    /// nor after one served a stream when [`Walkers::stop_at_media`].
+    /// nor after one served a stream when [`Walkers::stop_at_media`], nor once the port's HTTP
+    /// side serves live media when [`Walkers::stop_when_live`].
     pub(super) async fn describe_until(
         &mut self,
         paths: &[String],
@@ -190,6 +197,7 @@ impl Walkers {
             std::sync::Mutex::new((0..paths.len()).map(|_| None).collect());
         let holds = &self.holds;
         let stop_at_media = self.stop_at_media;
+        let stop_when_live = self.stop_when_live.as_ref();
         let workers = self.list.iter_mut().take(paths.len().max(1)).map(|w| {
             let (next, stop, results, served) = (&next, &stop, &results, &served);
             async move {
@@ -199,6 +207,9 @@ impl Walkers {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
                     if served.load(Ordering::Relaxed) && stop_at_media.is_some_and(|n| i >= n) {
+                        break;
+                    }
+                    if stop_when_live.is_some_and(|(n, live)| i >= *n && live.has(w.addr)) {
                         break;
                     }
                     let answer = w.describe(path, cred).await;
