@@ -775,38 +775,53 @@ fn a_scan_killed_keeps_the_devices_it_had_found() {
     let pg = Pg::start_on("127.0.8.20");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("site.db");
-    for db in [file.to_str().unwrap().to_string(), pg.create_db("site")] {
+    for (n, db) in [file.to_str().unwrap().to_string(), pg.create_db("site")]
+        .into_iter()
+        .enumerate()
+    {
+        // The scan's log, to show when the camera is not recorded in time.
+        let log = dir.path().join(format!("scan-{n}.log"));
         let mut scan = Proc(
             inventory()
                 .args(["scan", "127.0.8.18-127.0.8.19", "-p", "8554", "--db", &db])
                 .args(["--site", "east", "-f", "json"])
                 // A silent port costs the detection timeout: a minute here, the long scan.
                 .args(["--timeout", "60s", "--detect-timeout", "60s"])
+                .env("CAMSCAN_LOG", "debug")
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
                 .spawn()
                 .expect("camscan scan starts"),
         );
-        let devices = |db: &str| -> Vec<String> {
+        let devices = |db: &str| -> Result<Vec<String>, String> {
             let out = run(
                 inventory().args(["devices", "--db", db, "-f", "json"]),
                 LIMIT,
             );
-            let v: Value = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
-            v.as_array()
+            let v: Value = serde_json::from_str(&stdout(&out))
+                .map_err(|e| format!("devices: {e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+            Ok(v.as_array()
                 .map(|a| {
                     a.iter()
                         .filter_map(|d| d["address"].as_str().map(str::to_string))
                         .collect()
                 })
-                .unwrap_or_default()
+                .unwrap_or_default())
         };
         wait_for(
             LIMIT,
             &format!("the camera recorded while {db} scans"),
-            || {
-                let found = devices(&db);
-                check(found.contains(&"127.0.8.18".to_string()), &found)
+            || match devices(&db) {
+                Ok(found) if found.contains(&"127.0.8.18".to_string()) => Ok(()),
+                found => {
+                    let said = std::fs::read_to_string(&log).unwrap_or_default();
+                    let tail: Vec<&str> = said.lines().rev().take(40).collect();
+                    let tail: Vec<&str> = tail.into_iter().rev().collect();
+                    Err(format!(
+                        "{found:?}; the scan's log ends:\n{}",
+                        tail.join("\n")
+                    ))
+                }
             },
         );
         assert!(
@@ -823,7 +838,7 @@ fn a_scan_killed_keeps_the_devices_it_had_found() {
         assert_eq!(scans.len(), 1, "{scans:?}");
         assert_eq!(scans[0]["complete"], false, "{scans:?}");
         assert_eq!(scans[0]["devices"], 1, "{scans:?}");
-        assert_eq!(devices(&db), ["127.0.8.18"]);
+        assert_eq!(devices(&db), Ok(vec!["127.0.8.18".to_string()]));
         eprintln!("killed during its scan, {db}: {}", scans[0]);
     }
 }

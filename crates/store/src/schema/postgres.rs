@@ -172,8 +172,9 @@ pub(crate) fn pg_current_version() -> i64 {
     PG_MIGRATIONS.len() as i64
 }
 
-/// Connect to `target`, check its schema version and migrate it: one transaction, holding an
-/// exclusive lock on `camscan_schema` so that two camscans starting at once migrate once.
+/// Connect to `target`, check its schema version and migrate it: one transaction, holding the
+/// writers' advisory lock and an exclusive lock on `camscan_schema`, so that two camscans
+/// starting at once make or migrate the schema once.
 pub(crate) fn open_postgres(target: &PgTarget) -> Result<Conn, StoreError> {
     let path = PathBuf::from(target.display());
     let login = |e: StoreError| match e {
@@ -235,9 +236,14 @@ pub(crate) fn open_postgres(target: &PgTarget) -> Result<Conn, StoreError> {
             ),
         });
     }
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS camscan_schema (version BIGINT NOT NULL)")
-        .map_err(err)?;
+    // The writers' advisory lock first (`Conn::transaction`), then the table: PostgreSQL's
+    // `CREATE TABLE IF NOT EXISTS` is not safe against itself, and two camscans opening a new
+    // inventory at once (a scan and `camscan devices`, agents starting together) would see
+    // "duplicate key value violates unique constraint pg_type_typname_nsp_index". The table lock
+    // stays for camscans older than this order.
     let tx = conn.transaction().map_err(err)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS camscan_schema (version BIGINT NOT NULL)")
+        .map_err(err)?;
     tx.execute_batch("LOCK TABLE camscan_schema IN EXCLUSIVE MODE")
         .map_err(err)?;
     let found: Option<i64> = tx
@@ -269,4 +275,58 @@ pub(crate) fn open_postgres(target: &PgTarget) -> Result<Conn, StoreError> {
     }
     tx.commit().map_err(err)?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{Engine, TestDb, both_engines};
+    use std::sync::Barrier;
+
+    both_engines!(camscans_opening_a_new_inventory_at_once_all_open_it,);
+
+    /// Eight camscans opening one new inventory at the same moment (a scan starting while
+    /// `camscan devices` polls it, agents starting together against a new hub) all open it, and
+    /// its schema is made once: none fails on another's half-made schema.
+    fn camscans_opening_a_new_inventory_at_once_all_open_it(engine: Engine) {
+        for _ in 0..3 {
+            let db = TestDb::new(engine);
+            let start = Barrier::new(8);
+            let opened: Vec<Result<(), String>> = std::thread::scope(|s| {
+                let all: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            db.try_open().map(drop).map_err(|e| e.to_string())
+                        })
+                    })
+                    .collect();
+                all.into_iter().map(|t| t.join().unwrap()).collect()
+            });
+            assert!(opened.iter().all(Result::is_ok), "{opened:?}");
+            // Made once: it is at this camscan's version, in one version row.
+            let store = db.open();
+            let (rows, version): (i64, i64) = match engine {
+                Engine::Sqlite => (
+                    1,
+                    store
+                        .conn
+                        .query_row("PRAGMA user_version", [0i64; 0], |r| r.get(0))
+                        .unwrap(),
+                ),
+                Engine::Postgres => store
+                    .conn
+                    .query_row(
+                        "SELECT COUNT(*), MAX(version) FROM camscan_schema",
+                        [0i64; 0],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .unwrap(),
+            };
+            let current = match engine {
+                Engine::Sqlite => super::super::current_version(),
+                Engine::Postgres => super::pg_current_version(),
+            };
+            assert_eq!((rows, version), (1, current));
+        }
+    }
 }
