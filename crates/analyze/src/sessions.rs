@@ -53,8 +53,10 @@ pub static SESSIONS_PER_DEVICE: input::setting::Setting<usize> = input::setting:
 const TEARDOWN_WAIT: Duration = Duration::from_millis(1000);
 
 /// Longest a session lingers after its check ([`SessionSlot::linger`]) when nothing ends it
-/// sooner: about one device's remaining requests (the talk-back DESCRIBE).
-const LINGER_MAX: Duration = Duration::from_millis(1500);
+/// sooner: about one device's remaining requests, an alias's DESCRIBE included (a server with a
+/// look-ahead encoder prepares the alias's media again, 1.9-2.6 s on the bench lab; a linger of
+/// 1.5 s ended inside it, and the device's sub-stream guesses then waited for the teardown).
+const LINGER_MAX: Duration = Duration::from_millis(3000);
 
 /// Session slots per device address. Cloned settings share one.
 pub struct DeviceSessions {
@@ -68,7 +70,12 @@ struct Device {
     /// retina tracks the TEARDOWN of the device's dropped sessions here.
     group: Arc<SessionGroup>,
     calls: Arc<Calls>,
+    /// Connections done with ([`DeviceSessions::park`]), closed when the analysis settles.
+    parked: Arc<Mutex<Vec<Parked>>>,
 }
+
+/// A connection kept open, idle, until its device's analysis settles.
+type Parked = Box<dyn std::any::Any + Send>;
 
 /// What ends a lingering session of a device: a session waiting for a slot, or the end of the
 /// device's RTSP analysis.
@@ -149,8 +156,23 @@ impl DeviceSessions {
                 slots: Arc::new(Semaphore::new(self.cap)),
                 group: Arc::new(SessionGroup::default()),
                 calls: Arc::default(),
+                parked: Arc::default(),
             })
             .clone()
+    }
+
+    /// Keep `conn` (a connection whose DESCRIBE found a stream that needs it no more: an alias,
+    /// a stream analysed through another path) open and idle until the RTSP analysis of `ip`
+    /// settles ([`DeviceSessions::settle`]). A server with shared media (GStreamer) tears a media
+    /// down in its main loop when the last connection that described it closes, and answers no
+    /// one meanwhile (130-170 ms for a look-ahead x264 on the bench lab): closed at once, the
+    /// device's last requests (its sub-stream guesses, the talk-back DESCRIBE) waited for that.
+    pub fn park(&self, ip: IpAddr, conn: Parked) {
+        self.device(ip)
+            .parked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
     }
 
     /// Wait for a free slot on `ip`; while it waits, the device's lingering sessions end.
@@ -198,6 +220,15 @@ impl DeviceSessions {
         let Some(calls) = self.wake_lingering(ip) else {
             return;
         };
+        // The parked connections close now (outside the lock).
+        let parked = std::mem::take(
+            &mut *self
+                .device(ip)
+                .parked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        drop(parked);
         let all_sent = async {
             loop {
                 let sent = calls.sent.notified();
@@ -275,7 +306,7 @@ impl SessionSlot {
         let st = self.group.stale_sessions();
         let _ = tokio::time::timeout(TEARDOWN_WAIT, self.group.await_teardown()).await;
         tracing::debug!(
-            ms = t.elapsed().as_micros() as u64,
+            ms = t.elapsed().as_millis() as u64,
             stale = st.num_sessions,
             "slot released"
         );
@@ -344,5 +375,33 @@ mod tests {
             .await
             .expect("a waiting session ends the linger");
         assert!(held.await.unwrap() < LINGER_MAX);
+    }
+
+    /// A parked connection stays open, idle, until its device's analysis settles, and is closed
+    /// then (the server sees the end of the stream); another device's settle leaves it open.
+    #[tokio::test]
+    async fn a_parked_connection_closes_when_its_device_settles() {
+        use tokio::io::AsyncReadExt;
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let conn = tokio::net::TcpStream::connect(server.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (mut seen, _) = server.accept().await.unwrap();
+        let s = DeviceSessions::new(2);
+        let (a, b): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
+        s.park(a, Box::new(conn));
+        s.settle(b).await;
+        let mut buf = [0u8; 1];
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), seen.read(&mut buf))
+                .await
+                .is_err(),
+            "open while its device's analysis goes on"
+        );
+        s.settle(a).await;
+        let read = tokio::time::timeout(Duration::from_secs(5), seen.read(&mut buf))
+            .await
+            .expect("closed once its device settles");
+        assert_eq!(read.unwrap(), 0, "the end of the stream");
     }
 }

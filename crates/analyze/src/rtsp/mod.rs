@@ -443,7 +443,7 @@ fn jobs_of(
         }
         jobs.push(Job::Reused(done));
     }
-    for f in found {
+    for mut f in found {
         let plain_url = url(addr, &f.path);
         let mut stream = new_stream(&plain_url, addr, f.cred.as_ref(), settings);
         let reused = match f.answer {
@@ -452,12 +452,14 @@ fn jobs_of(
         };
         match f.answer {
             Answer::Media(_) if let Some(Some(done)) = reused => {
+                park(settings, addr, f.holder.take());
                 jobs.push(Job::Reused(done));
                 continue;
             }
             // Taken by the re-check but not analysed: ours to open.
             Answer::Media(_) if reused.is_none() && !settings.claim(&plain_url) => {
                 tracing::debug!(url = %plain_url, "already analysed through another path");
+                park(settings, addr, f.holder.take());
                 continue;
             }
             Answer::Media(body) => {
@@ -471,6 +473,7 @@ fn jobs_of(
                 });
                 if let Some((_, _, of)) = original {
                     tracing::info!(url = %plain_url, "same description as an earlier stream: an alias");
+                    park(settings, addr, f.holder.take());
                     jobs.push(Job::Alias { stream, of: *of });
                     continue;
                 }
@@ -503,6 +506,16 @@ fn jobs_of(
         }
     }
     jobs
+}
+
+/// The connection whose DESCRIBE found a stream it is not needed for (an alias, a stream
+/// analysed already): closed when the device's analysis settles, not now
+/// ([`crate::sessions::DeviceSessions::park`]). The walk waits for it no more.
+fn park(settings: &ScanContext, addr: SocketAddr, holder: Option<Box<walker::Held>>) {
+    if let Some(mut held) = holder {
+        held.played.take();
+        settings.sessions.park(addr.ip(), held);
+    }
 }
 
 /// A stream at `plain_url` (our DESCRIBE's or a known one), as the report shows it: with the
