@@ -19,7 +19,8 @@ it has what a PLAY check reports:
   26 frames), then the connection is closed;
 - HTTP: a GET; an MJPEG answer (multipart) is read until its rate is known by camscan's rule
   (analyze::http::live::rate_settled, the same arithmetic: the rate's error bound within 2% over
-  at least six steady intervals after the server's opening burst; a part counts when the next
+  at least six steady intervals after the server's opening burst, every part near one line or
+  half of them on the lower line; a part counts when the next
   boundary comes, as camscan's splitter has it whole then);
   an HLS playlist is followed to its first media segment, whose answer head ends it; any other
   answer ends at its head;
@@ -261,11 +262,15 @@ def steady(t):
 
 
 def rate_settled(t):
-    """camscan's live::rate_settled: six steady intervals at least, every steady part within e
-    seconds of the Theil-Sen line through them, and 2e within 2 % of their span."""
+    """camscan's live::rate_settled: six steady intervals at least, and the rate's error bound
+    within 2 %, read either way (even_settled or lower_line_settled)."""
     st = steady(t)
-    if len(st) < MJPEG_SETTLED + 1:
-        return False
+    return len(st) >= MJPEG_SETTLED + 1 and (even_settled(st) or lower_line_settled(st))
+
+
+def even_settled(st):
+    """camscan's live::even_settled: every steady part within e seconds of the Theil-Sen line
+    through them, and 2e within 2 % of their span."""
     slopes = sorted((st[j] - st[i]) / (j - i) for i in range(len(st)) for j in range(i + 1, len(st)))
     n = len(slopes)
     period = slopes[n // 2] if n % 2 else (slopes[n // 2 - 1] + slopes[n // 2]) / 2.0
@@ -276,6 +281,44 @@ def rate_settled(t):
     off_line = max(abs(x - start - period * i) for i, x in enumerate(st))
     span = st[-1] - st[0]
     return span > 0 and 2.0 * off_line <= MJPEG_AGREE * span
+
+
+def lower_edge(st):
+    """camscan's live::lower_edge: the edge of the lower convex hull of (part number, arrival)
+    over the middle part number, as (its first part number, its slope); None when not positive."""
+    hull = []
+    for i in range(len(st)):
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            if (st[b] - st[a]) * (i - b) >= (st[i] - st[b]) * (b - a):
+                hull.pop()
+            else:
+                break
+        hull.append(i)
+    middle = (len(st) - 1) / 2.0
+    for a, b in zip(hull, hull[1:]):
+        if a <= middle <= b:
+            period = (st[b] - st[a]) / (b - a)
+            return (a, period) if period > 0 else None
+    return None
+
+
+def lower_line_settled(st):
+    """camscan's live::lower_line_settled: the parts within 1 % of the span of the lower hull's
+    line, at least half of the steady parts and seven at least, lie within e of it, and 2e is
+    within 2 % of their own span."""
+    edge = lower_edge(st)
+    if edge is None:
+        return False
+    a, period = edge
+    above = [x - st[a] - period * (i - a) for i, x in enumerate(st)]
+    span = st[-1] - st[0]
+    near = [i for i in range(len(st)) if above[i] <= MJPEG_AGREE * span / 2.0]
+    if len(near) < MJPEG_SETTLED + 1 or 2 * len(near) < len(st):
+        return False
+    e = max(abs(above[i]) for i in near)
+    near_span = st[near[-1]] - st[near[0]]
+    return near_span > 0 and 2.0 * e <= MJPEG_AGREE * near_span
 
 
 def get(url, user, password):
