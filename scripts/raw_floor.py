@@ -244,6 +244,8 @@ def http_get(u, path):
 # camscan's MJPEG rule (crates/analyze/src/http/live.rs): parts read after the opening burst at most, the
 # steady intervals needed at least, and the error bound on the rate that ends the measurement.
 MJPEG_PARTS, MJPEG_SETTLED, MJPEG_AGREE = 15, 6, 0.02
+# live::MAJORITY_MAX: twice MJPEG_MAX_PARTS (45).
+MAJORITY_MAX = 90
 
 
 def steady(t):
@@ -263,9 +265,10 @@ def steady(t):
 
 def rate_settled(t):
     """camscan's live::rate_settled: six steady intervals at least, and the rate's error bound
-    within 2 %, read either way (even_settled or lower_line_settled)."""
+    within 2 %, read one of three ways (even_settled, lower_line_settled or majority_line)."""
     st = steady(t)
-    return len(st) >= MJPEG_SETTLED + 1 and (even_settled(st) or lower_line_settled(st))
+    return len(st) >= MJPEG_SETTLED + 1 and (
+        even_settled(st) or lower_line_settled(st) or majority_line(st) is not None)
 
 
 def even_settled(st):
@@ -319,6 +322,41 @@ def lower_line_settled(st):
     e = max(abs(above[i]) for i in near)
     near_span = st[near[-1]] - st[near[0]]
     return near_span > 0 and 2.0 * e <= MJPEG_AGREE * near_span
+
+
+def majority_line(st):
+    """camscan's live::majority_line: of the lines through two steady parts, the first with the
+    most parts within a quarter of the bound's budget (MJPEG_AGREE * span / 4); when they are half
+    of the steady parts and seven at least, the least-squares line through them, every one within
+    e of it, and 2e within 2 % of their own span: its period, else None."""
+    n = len(st)
+    if n <= MJPEG_SETTLED or n > MAJORITY_MAX:
+        return None
+    span = st[-1] - st[0]
+    if span <= 0:
+        return None
+    tolerance = MJPEG_AGREE * span / 4.0
+    best = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            slope = (st[j] - st[i]) / (j - i)
+            if slope <= 0:
+                continue
+            near = [k for k in range(n) if abs(st[k] - st[i] - slope * (k - i)) <= tolerance]
+            if len(near) > len(best):
+                best = near
+    if len(best) < MJPEG_SETTLED + 1 or 2 * len(best) < n:
+        return None
+    mean_k = sum(best) / len(best)
+    mean_t = sum(st[k] for k in best) / len(best)
+    sxy = sum((k - mean_k) * (st[k] - mean_t) for k in best)
+    sxx = sum((k - mean_k) ** 2 for k in best)
+    period = sxy / sxx
+    if period <= 0:
+        return None
+    e = max(abs(st[k] - mean_t - period * (k - mean_k)) for k in best)
+    near_span = st[best[-1]] - st[best[0]]
+    return period if near_span > 0 and 2.0 * e <= MJPEG_AGREE * near_span else None
 
 
 def get(url, user, password):
