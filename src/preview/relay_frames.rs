@@ -15,6 +15,58 @@ use super::{AudioFrame, AudioParams, Params, Unit, VideoFrame, VideoParams};
 /// (x264 and camera encoders put B-frames in every mini-GOP of at most 16 frames).
 const B_FRAME_WINDOW: u32 = 16;
 
+/// Whether a session's video frames, in the order they arrive (decode order), are shown in
+/// another order: B-frames.
+#[derive(Debug)]
+struct Reorder {
+    /// Frames after a keyframe seen in order (across keyframes: a camera that gets a keyframe
+    /// request from each new client of a shared media may never go 16 frames without one).
+    in_order: u32,
+    /// The PTS of the last keyframe: a frame of its (closed) GOP is never shown before it.
+    key_pts: i64,
+    /// The highest PTS since the last keyframe (a lower one is a B-frame).
+    max_pts: i64,
+}
+
+impl Reorder {
+    fn new() -> Self {
+        Reorder {
+            in_order: 0,
+            key_pts: i64::MIN,
+            max_pts: i64::MIN,
+        }
+    }
+
+    /// The frame at `pts` (a keyframe or not): `Some(true)` when it is shown before a frame
+    /// received earlier (a B-frame), `Some(false)` once [`B_FRAME_WINDOW`] frames came in order,
+    /// else `None` (not known yet; nothing is known before the first keyframe).
+    ///
+    /// A frame shown before its GOP's keyframe is not a B-frame: the timestamps started again (a
+    /// server that seeks a shared media for a new client restarts its running time, GStreamer's
+    /// among them; a source restarted), and the frames are read from it on as from a keyframe.
+    /// Read as a B-frame, it once made a stream without B-frames lose its WebRTC preview for
+    /// the session (`tests/live.rs`, a CI run). An open GOP's leading B-frames are read so too;
+    /// its other B-frames still tell.
+    fn frame(&mut self, pts: i64, keyframe: bool) -> Option<bool> {
+        if keyframe || (self.max_pts != i64::MIN && pts < self.key_pts) {
+            self.key_pts = pts;
+            self.max_pts = pts;
+            return None;
+        }
+        if self.max_pts == i64::MIN {
+            return None;
+        }
+        let verdict = if pts < self.max_pts {
+            Some(true)
+        } else {
+            self.in_order = self.in_order.saturating_add(1);
+            (self.in_order >= B_FRAME_WINDOW).then_some(false)
+        };
+        self.max_pts = self.max_pts.max(pts);
+        verdict
+    }
+}
+
 /// The relay's state between frames of one session.
 pub(super) struct Frames {
     payload_type: u8,
@@ -22,11 +74,8 @@ pub(super) struct Frames {
     pub(super) params: Option<Arc<Params>>,
     packetizer: Packetizer,
     pub(super) frames: u64,
-    /// Frames after a keyframe seen in order (across keyframes: a camera that gets a keyframe
-    /// request from each new client of a shared media may never go 16 frames without one).
-    in_order: u32,
-    /// The highest PTS since the last keyframe (a lower one is a B-frame).
-    max_pts: i64,
+    /// Whether the video's frames are reordered (B-frames).
+    reorder: Reorder,
     /// PTS of the last frames (the measured frame rate).
     recent: std::collections::VecDeque<i64>,
     clock_rate: u32,
@@ -40,8 +89,7 @@ impl Frames {
             params: None,
             packetizer: Packetizer::new(payload_type),
             frames: 0,
-            in_order: 0,
-            max_pts: i64::MIN,
+            reorder: Reorder::new(),
             recent: Default::default(),
             clock_rate: 90_000,
         }
@@ -99,20 +147,7 @@ impl Frames {
         let pts = f.timestamp().elapsed();
         let keyframe = f.is_random_access_point();
         self.frames += 1;
-        let mut b_frames = None;
-        if keyframe {
-            self.max_pts = pts;
-        } else if self.max_pts != i64::MIN {
-            if pts < self.max_pts {
-                b_frames = Some(true);
-            } else {
-                self.in_order = self.in_order.saturating_add(1);
-                if self.in_order >= B_FRAME_WINDOW {
-                    b_frames = Some(false);
-                }
-            }
-            self.max_pts = self.max_pts.max(pts);
-        }
+        let b_frames = self.reorder.frame(pts, keyframe);
         self.recent.push_back(pts);
         if self.recent.len() > 50 {
             self.recent.pop_front();
@@ -173,5 +208,56 @@ impl Frames {
         }
         let (min, max) = (times[0], times[n - 1]);
         (max > min).then(|| (n - 1) as f64 * f64::from(self.clock_rate) / (max - min) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{B_FRAME_WINDOW, Reorder};
+
+    /// The verdicts of frames `(pts, keyframe)` in the order they arrive.
+    fn verdicts(frames: &[(i64, bool)]) -> Vec<Option<bool>> {
+        let mut r = Reorder::new();
+        frames.iter().map(|&(pts, key)| r.frame(pts, key)).collect()
+    }
+
+    /// x264's `bframes=2` in decode order (I P B B P ...): each B-frame tells.
+    #[test]
+    fn b_frames_are_told_by_the_first_one() {
+        let v = verdicts(&[(0, true), (3, false), (1, false), (2, false), (6, false)]);
+        assert_eq!(v, [None, None, Some(true), Some(true), None]);
+    }
+
+    /// Frames in order: no B-frames once a window of them came, not before.
+    #[test]
+    fn frames_in_order_have_no_b_frames_after_a_window() {
+        let frames: Vec<(i64, bool)> = (0..=i64::from(B_FRAME_WINDOW))
+            .map(|i| (i * 6000, i == 0))
+            .collect();
+        let v = verdicts(&frames);
+        assert!(v[..v.len() - 1].iter().all(Option::is_none), "{v:?}");
+        assert_eq!(v.last(), Some(&Some(false)));
+        // Nothing is known before the first keyframe.
+        assert_eq!(verdicts(&[(5, false), (1, false), (9, false)]), [None; 3]);
+    }
+
+    /// Timestamps that start again in the middle of a GOP (a shared media sought for another
+    /// client) are not B-frames: a stream without them is still said to have none, and B-frames
+    /// after such a restart are still told.
+    #[test]
+    fn timestamps_starting_again_are_not_b_frames() {
+        let mut frames = vec![(900_000, true), (906_000, false), (912_000, false)];
+        frames.extend((0..i64::from(B_FRAME_WINDOW)).map(|i| (i * 6000, false)));
+        let v = verdicts(&frames);
+        assert!(!v.contains(&Some(true)), "{v:?}");
+        assert_eq!(v.last(), Some(&Some(false)));
+        let v = verdicts(&[
+            (900_000, true),
+            (912_000, false),
+            (0, false),
+            (12_000, false),
+            (6_000, false),
+        ]);
+        assert_eq!(v, [None, None, None, None, Some(true)]);
     }
 }
