@@ -44,9 +44,9 @@ impl Reorder {
     /// A frame shown before its GOP's keyframe is not a B-frame: the timestamps started again (a
     /// server that seeks a shared media for a new client restarts its running time, GStreamer's
     /// among them; a source restarted), and the frames are read from it on as from a keyframe.
-    /// Read as a B-frame, it once made a stream without B-frames lose its WebRTC preview for
-    /// the session (`tests/live.rs`, a CI run). An open GOP's leading B-frames are read so too;
-    /// its other B-frames still tell.
+    /// Read as a B-frame, it would take WebRTC from a stream without B-frames for the session
+    /// (the likely cause of one CI run's `tests/live.rs` failure, whose log kept no timestamps).
+    /// An open GOP's leading B-frames are read so too; its other B-frames still tell.
     fn frame(&mut self, pts: i64, keyframe: bool) -> Option<bool> {
         if keyframe || (self.max_pts != i64::MIN && pts < self.key_pts) {
             self.key_pts = pts;
