@@ -223,7 +223,7 @@ mod tests {
 
     /// x264's `bframes=2` in decode order (I P B B P ...): each B-frame tells.
     #[test]
-    fn b_frames_are_told_by_the_first_one() {
+    fn each_b_frame_is_told() {
         let v = verdicts(&[(0, true), (3, false), (1, false), (2, false), (6, false)]);
         assert_eq!(v, [None, None, Some(true), Some(true), None]);
     }
